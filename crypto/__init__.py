@@ -1,0 +1,1 @@
+"""Packets (CTS and IDES profiles), keys and the partner trust store, AES/RSA, XML signatures."""

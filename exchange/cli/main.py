@@ -1,0 +1,73 @@
+"""Entry point of the `exchange` console script.
+
+Exit codes: 0 success, 1 failure (including every error a user can cause, shown as one line),
+2 usage error. A traceback is only ever shown for a bug, and only with EXCHANGE_DEBUG=1.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from exchange import __version__
+from exchange.cli.config import config_command
+from exchange.cli.context import CliContext
+from exchange.cli.db import db_group
+from exchange.cli.demo import demo_command
+from exchange.errors import ExchangeError
+from exchange.logs import configure_logging
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="exchange")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML settings file (also EXCHANGE_CONFIG).",
+)
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default=None)
+@click.option("--log-format", type=click.Choice(["auto", "console", "json"]), default=None)
+@click.pass_context
+def cli(ctx: click.Context, config_file: Path | None, log_level: str | None, log_format: str | None) -> None:
+    """Receive, open, validate, answer, store, reconcile and flag tax-information exchange files."""
+    context = CliContext(config_file=config_file, overrides={"log_level": log_level, "log_format": log_format})
+    ctx.obj = context
+    configure_logging(level=log_level or "info", fmt=log_format or "auto")
+
+
+cli.add_command(config_command)
+cli.add_command(db_group)
+cli.add_command(demo_command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        cli.main(args=argv, prog_name="exchange", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:  # usage errors and bad parameters: exit code 2
+        exc.show()
+        return exc.exit_code
+    except click.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except ExchangeError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    except Exception as exc:
+        if os.environ.get("EXCHANGE_DEBUG") == "1":
+            raise
+        click.echo(f"internal error: {type(exc).__name__} (rerun with EXCHANGE_DEBUG=1 for details)", err=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,19 @@
+"""Alembic environment: the engine comes from `exchange.db`, never from an ini file."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Engine
+
+from exchange.models import metadata
+
+engine: Engine = context.config.attributes["engine"]
+
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        # SQLite cannot ALTER most things in place; batch mode rebuilds tables the portable way.
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    context.run_migrations()

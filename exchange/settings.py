@@ -1,0 +1,201 @@
+"""The product's settings: one typed object read from `EXCHANGE_*` variables and an optional TOML file.
+
+Precedence, highest first: explicit overrides (CLI flags), environment variables, the TOML file named by
+`--config` or `EXCHANGE_CONFIG`, the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+from sqlalchemy.engine import make_url
+
+from exchange.errors import ConfigError
+
+ENV_PREFIX = "EXCHANGE_"
+CONFIG_FILE_ENV = "EXCHANGE_CONFIG"
+MASK = "********"
+_MIB = 1024 * 1024
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "exchange"
+
+
+class Environment(StrEnum):
+    """Whether this instance accepts production or test data (OECD 50010/50011)."""
+
+    PRODUCTION = "production"
+    TEST = "test"
+
+
+class LogFormat(StrEnum):
+    AUTO = "auto"  # readable on a terminal, JSON otherwise
+    CONSOLE = "console"
+    JSON = "json"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Field descriptions feed `exchange config` and the README table."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_default=True)
+
+    home_jurisdiction: str = Field("BE", description="ISO 3166-1 alpha-2 code of the jurisdiction we are.")
+    environment: Environment = Field(
+        Environment.PRODUCTION, description="production or test: which data this instance accepts."
+    )
+    data_dir: Path = Field(
+        default_factory=default_data_dir, description="Where the SQLite store, keys and claim checks live."
+    )
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default: a SQLite file `exchange.db` in data_dir."
+    )
+
+    kafka_bootstrap_servers: str = Field("localhost:9092", description="Comma-separated host:port list.")
+    kafka_consumer_group: str = Field("exchange", description="Consumer group of `exchange run`.")
+    topic_inbound: str = Field("exchange.inbound", description="Packets from partner jurisdictions.")
+    topic_status: str = Field("exchange.status", description="Status messages we send back.")
+    topic_dlq: str = Field("exchange.dlq", description="What cannot be answered, with the reason in headers.")
+    topic_flags: str = Field("exchange.flags", description="Flag events for case management.")
+    topic_partitions: int = Field(6, ge=1, description="Partitions for topics created at start.")
+    topic_replication_factor: int = Field(1, ge=1, description="Replication factor for created topics.")
+
+    keys_dir: Path | None = Field(None, description="Our private keys and certificates; default data_dir/keys.")
+    partners_dir: Path | None = Field(
+        None, description="Partner certificates per jurisdiction; default data_dir/partners."
+    )
+    key_passphrase: SecretStr | None = Field(None, description="Passphrase of our private keys, if any.")
+
+    inline_packet_max_bytes: int = Field(
+        8 * _MIB, ge=1, description="Packets above this size travel as a claim check, not inline."
+    )
+    claim_check_dir: Path | None = Field(
+        None, description="Shared store for large packets; default data_dir/claims."
+    )
+    max_packet_bytes: int = Field(2048 * _MIB, ge=1, description="Largest packet accepted.")
+    max_decompressed_bytes: int = Field(
+        4096 * _MIB, ge=1, description="Largest inflated payload before 50003 (ZIP-bomb guard)."
+    )
+    max_compression_ratio: int = Field(200, ge=1, description="Largest inflated/compressed ratio accepted.")
+    max_xml_depth: int = Field(64, ge=8, description="Deepest XML nesting accepted before 50005.")
+
+    log_level: str = Field("info", description="debug, info, warning or error.")
+    log_format: LogFormat = Field(LogFormat.AUTO, description="auto, console or json.")
+    metrics_port: int = Field(9464, ge=0, le=65535, description="Prometheus metrics port of `exchange run`.")
+
+    @field_validator("home_jurisdiction")
+    @classmethod
+    def _iso_country(cls, value: str) -> str:
+        code = value.strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", code):
+            raise ValueError("must be a two-letter ISO 3166-1 country code, such as BE")
+        return code
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().lower()
+        if level not in {"debug", "info", "warning", "error"}:
+            raise ValueError("must be one of debug, info, warning, error")
+        return level
+
+    @field_validator("database_url")
+    @classmethod
+    def _parsable_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                make_url(value)
+            except Exception as exc:  # SQLAlchemy raises ArgumentError with the URL in it: keep it out.
+                raise ValueError("is not a valid database URL (dialect://user:password@host/db)") from exc
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: tuple[PydanticBaseSettingsSource, ...] = (init_settings, env_settings)
+        config_file = os.environ.get(CONFIG_FILE_ENV)
+        if config_file:
+            sources += (TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)),)
+        return sources
+
+    # Derived locations: one place decides the defaults under data_dir.
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'exchange.db'}"
+
+    @property
+    def effective_keys_dir(self) -> Path:
+        return self.keys_dir or self.data_dir / "keys"
+
+    @property
+    def effective_partners_dir(self) -> Path:
+        return self.partners_dir or self.data_dir / "partners"
+
+    @property
+    def effective_claim_check_dir(self) -> Path:
+        return self.claim_check_dir or self.data_dir / "claims"
+
+    def masked(self) -> dict[str, Any]:
+        """The effective settings as plain data, secrets replaced by a mask."""
+        values: dict[str, Any] = self.model_dump(mode="json")
+        values["database_url"] = mask_url(self.effective_database_url)
+        values["keys_dir"] = str(self.effective_keys_dir)
+        values["partners_dir"] = str(self.effective_partners_dir)
+        values["claim_check_dir"] = str(self.effective_claim_check_dir)
+        values["key_passphrase"] = MASK if self.key_passphrase else None
+        return values
+
+
+def mask_url(url: str) -> str:
+    parsed = make_url(url)
+    if parsed.password is None:
+        return parsed.render_as_string(hide_password=False)
+    return parsed.set(password=MASK).render_as_string(hide_password=False)
+
+
+def setting_env_names() -> set[str]:
+    """Every environment variable that maps to a setting, plus the config-file pointer."""
+    return {ENV_PREFIX + name.upper() for name in Settings.model_fields} | {CONFIG_FILE_ENV}
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Read the settings, turning every mistake into one ConfigError that names the setting."""
+    if config_file is not None:
+        if not config_file.is_file():
+            raise ConfigError(f"config file not found: {config_file}")
+        os.environ[CONFIG_FILE_ENV] = str(config_file)
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+    except (OSError, ValueError) as exc:  # unreadable or malformed TOML
+        raise ConfigError(f"cannot read the config file: {exc}") from None
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) or "settings"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "is not a known setting"
+        problems.append(f"{ENV_PREFIX}{field.upper()} ({field}) {message}")
+    return "invalid settings: " + "; ".join(problems)
