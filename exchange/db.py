@@ -15,7 +15,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 
-from exchange.errors import ServiceUnavailable
+from exchange.errors import ServiceUnavailableError
 from exchange.settings import mask_url
 
 
@@ -72,7 +72,7 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
         command.upgrade(_alembic_config(engine), revision)
         return current_revision(engine)
     except OperationalError as exc:
-        raise ServiceUnavailable(
+        raise ServiceUnavailableError(
             f"database {mask_url(str(engine.url))} is unreachable: {type(exc.orig).__name__}"
         ) from None
 
@@ -87,6 +87,6 @@ def ping(engine: Engine) -> None:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except OperationalError as exc:
-        raise ServiceUnavailable(
+        raise ServiceUnavailableError(
             f"database {mask_url(str(engine.url))} is unreachable: {type(exc.orig).__name__}"
         ) from None

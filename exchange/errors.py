@@ -11,5 +11,5 @@ class ConfigError(ExchangeError):
     """The settings, a config file or a command-line value are wrong."""
 
 
-class ServiceUnavailable(ExchangeError):
+class ServiceUnavailableError(ExchangeError):
     """A service the command needs (database, broker) cannot be reached or started."""

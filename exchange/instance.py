@@ -35,7 +35,8 @@ def claim_store(engine: Engine, settings: Settings) -> InstanceIdentity:
         settings.environment.value,
     ):
         raise ConfigError(
-            f"this store belongs to {identity.home_jurisdiction} ({identity.environment}), but the settings say "
-            f"{settings.home_jurisdiction} ({settings.environment.value}); point EXCHANGE_DATABASE_URL elsewhere"
+            f"this store belongs to {identity.home_jurisdiction} ({identity.environment}), but the settings "
+            f"say {settings.home_jurisdiction} ({settings.environment.value}); "
+            "point EXCHANGE_DATABASE_URL elsewhere"
         )
     return identity

@@ -72,7 +72,9 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(6, ge=1, description="Partitions for topics created at start.")
     topic_replication_factor: int = Field(1, ge=1, description="Replication factor for created topics.")
 
-    keys_dir: Path | None = Field(None, description="Our private keys and certificates; default data_dir/keys.")
+    keys_dir: Path | None = Field(
+        None, description="Our private keys and certificates; default data_dir/keys."
+    )
     partners_dir: Path | None = Field(
         None, description="Partner certificates per jurisdiction; default data_dir/partners."
     )
@@ -165,10 +167,8 @@ class Settings(BaseSettings):
 
 
 def mask_url(url: str) -> str:
-    parsed = make_url(url)
-    if parsed.password is None:
-        return parsed.render_as_string(hide_password=False)
-    return parsed.set(password=MASK).render_as_string(hide_password=False)
+    """The URL with its password replaced by `***`, safe to print and log."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def setting_env_names() -> set[str]:

@@ -18,14 +18,17 @@ from sqlalchemy import Engine
 from consumers.embedded_broker import EmbeddedBroker
 from exchange import db
 from exchange.settings import Settings
-from tests.services import PostgresCluster, ServiceMissing
+from tests.services import PostgresCluster, ServiceMissingError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATABASES = ["sqlite", "postgresql"]
 
 
 def _services_required() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true"} or os.environ.get("EXCHANGE_REQUIRE_SERVICES") == "1"
+    return (
+        os.environ.get("CI", "").lower() in {"1", "true"}
+        or os.environ.get("EXCHANGE_REQUIRE_SERVICES") == "1"
+    )
 
 
 def _unavailable(reason: str) -> None:
@@ -70,7 +73,7 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def postgres_cluster() -> Iterator[PostgresCluster]:
     try:
         cluster = PostgresCluster.start()
-    except ServiceMissing as exc:
+    except ServiceMissingError as exc:
         _unavailable(str(exc))
     try:
         yield cluster
@@ -110,5 +113,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "kafka_bootstrap" in fixtures:
             item.add_marker(pytest.mark.kafka)
         callspec = getattr(item, "callspec", None)
-        if "postgres_cluster" in fixtures or (callspec is not None and callspec.params.get("db_url") == "postgresql"):
+        if "postgres_cluster" in fixtures or (
+            callspec is not None and callspec.params.get("db_url") == "postgresql"
+        ):
             item.add_marker(pytest.mark.postgres)

@@ -18,7 +18,7 @@ import psycopg
 from consumers.embedded_broker import die_with_parent, free_port
 
 
-class ServiceMissing(RuntimeError):
+class ServiceMissingError(RuntimeError):
     """A binary the harness needs is not installed."""
 
 
@@ -36,7 +36,9 @@ def postgres_bin_dir() -> Path:
     for candidate in candidates:
         if candidate and (Path(candidate) / "postgres").is_file() and (Path(candidate) / "initdb").is_file():
             return Path(candidate)
-    raise ServiceMissing("PostgreSQL server binaries (initdb, postgres) not found; install postgresql-15")
+    raise ServiceMissingError(
+        "PostgreSQL server binaries (initdb, postgres) not found; install postgresql-15"
+    )
 
 
 def _as_user(user: pwd.struct_passwd | None) -> None:
@@ -80,11 +82,21 @@ class PostgresCluster:
 
     def _initdb(self) -> None:
         subprocess.run(
-            [str(self.bin_dir / "initdb"), "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
-             "--no-sync", "-E", "UTF8", "--locale=C"],
+            [
+                str(self.bin_dir / "initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ],
             check=True,
             capture_output=True,
-            preexec_fn=lambda: _as_user(self.user),  # noqa: PLW1509
+            preexec_fn=lambda: _as_user(self.user),
         )
 
     def _run(self, timeout: float) -> None:
@@ -102,7 +114,10 @@ class PostgresCluster:
             args += ["-c", f"{key}={value}"]
         log = (self.root / "postgres.log").open("ab")
         self.process = subprocess.Popen(
-            args, stdout=log, stderr=subprocess.STDOUT, preexec_fn=lambda: _as_user(self.user)  # noqa: PLW1509
+            args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=lambda: _as_user(self.user),
         )
         log.close()
         deadline = time.monotonic() + timeout

@@ -43,8 +43,10 @@ def upgrade_command(context: CliContext, revision: str, as_json: bool) -> None:
     emit(
         result,
         as_json,
-        lambda r: f"{r['database']}: {r['revision_before'] or 'empty'} -> {r['revision']} "
-        f"(head {r['head']}, home {r['home_jurisdiction']})",
+        lambda r: (
+            f"{r['database']}: {r['revision_before'] or 'empty'} -> {r['revision']} "
+            f"(head {r['head']}, home {r['home_jurisdiction']})"
+        ),
     )
 
 

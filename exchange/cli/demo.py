@@ -25,9 +25,10 @@ def _human(result: dict[str, Any]) -> str:
         [
             f"broker  ready  {broker['bootstrap_servers']}  topics: {', '.join(broker['topics'])}  "
             f"probe {broker['probe_ms']:.0f} ms",
-            f"store   ready  {store['database']}  schema {store['revision']}  home {store['home_jurisdiction']}",
-            f"demo finished in {result['seconds']:.1f}s" + (f"; store kept in {store['path']}" if result["kept"]
-                                                            else ""),
+            f"store   ready  {store['database']}  schema {store['revision']}  "
+            f"home {store['home_jurisdiction']}",
+            f"demo finished in {result['seconds']:.1f}s"
+            + (f"; store kept in {store['path']}" if result["kept"] else ""),
         ]
     )
 

@@ -34,7 +34,9 @@ from exchange.logs import configure_logging
 @click.pass_context
 def cli(ctx: click.Context, config_file: Path | None, log_level: str | None, log_format: str | None) -> None:
     """Receive, open, validate, answer, store, reconcile and flag tax-information exchange files."""
-    context = CliContext(config_file=config_file, overrides={"log_level": log_level, "log_format": log_format})
+    context = CliContext(
+        config_file=config_file, overrides={"log_level": log_level, "log_format": log_format}
+    )
     ctx.obj = context
     configure_logging(level=log_level or "info", fmt=log_format or "auto")
 
@@ -46,9 +48,8 @@ cli.add_command(demo_command)
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        cli.main(args=argv, prog_name="exchange", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
+        # Without standalone mode click returns a command's `ctx.exit(code)` instead of exiting.
+        result = cli.main(args=argv, prog_name="exchange", standalone_mode=False)
     except click.ClickException as exc:  # usage errors and bad parameters: exit code 2
         exc.show()
         return exc.exit_code
@@ -64,9 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("EXCHANGE_DEBUG") == "1":
             raise
-        click.echo(f"internal error: {type(exc).__name__} (rerun with EXCHANGE_DEBUG=1 for details)", err=True)
+        click.echo(
+            f"internal error: {type(exc).__name__} (rerun with EXCHANGE_DEBUG=1 for details)", err=True
+        )
         return 1
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":

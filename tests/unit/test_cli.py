@@ -1,0 +1,85 @@
+"""The command line's promises: help everywhere, JSON where it reports, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from exchange.cli.main import cli, main
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = []
+    for name, command in group.commands.items():
+        path = (*prefix, name)
+        found.append(path)
+        if isinstance(command, click.Group):
+            found += _commands(command, path)
+    return found
+
+
+def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for name in ("config", "db", "demo"):
+        assert name in out
+
+
+@pytest.mark.parametrize("path", _commands(cli), ids=" ".join)
+def test_every_command_has_help(path: tuple[str, ...], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*path, "--help"]) == 0
+    assert "Usage:" in capsys.readouterr().out
+
+
+def test_config_json_prints_the_settings(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EXCHANGE_HOME_JURISDICTION", "LU")
+    assert main(["config", "--json"]) == 0
+    settings = json.loads(capsys.readouterr().out)
+    assert settings["home_jurisdiction"] == "LU"
+    assert settings["topic_inbound"] == "exchange.inbound"
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["no-such-command"]) == 2
+    assert main(["config", "--no-such-flag"]) == 2
+    assert "No such" in capsys.readouterr().err
+
+
+def test_bad_settings_exit_1_with_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EXCHANGE_HOME_JURISDICTION", "Belgium")
+    assert main(["config"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: invalid settings") and err.count("\n") == 1
+
+
+def test_missing_config_file_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["--config", str(tmp_path / "nope.toml"), "config"]) == 1
+    assert capsys.readouterr().err.strip() == f"error: config file not found: {tmp_path / 'nope.toml'}"
+
+
+def test_console_script_never_shows_a_traceback(tmp_path: Path) -> None:
+    """Through the installed console script, as a user runs it: an unreachable database."""
+    env = {
+        "PATH": str(Path(sys.executable).parent),
+        "HOME": str(tmp_path),
+        "EXCHANGE_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+    }
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "exchange"), "db", "upgrade"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "unreachable" in result.stderr
