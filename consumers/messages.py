@@ -1,0 +1,71 @@
+"""What travels between the Kafka transport and the handler that processes a packet.
+
+The transport knows records, offsets and topics; the handler (the pipeline) knows packets and status
+messages. These types are the whole contract between the two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+CONTENT_TYPE_HEADER = "content-type"
+CLAIM_CHECK_CONTENT_TYPE = "application/vnd.exchange.claim-check+json"
+PACKET_CONTENT_TYPE = "application/zip"
+REASON_HEADER = "exchange-dlq-reason"
+SOURCE_HEADER = "exchange-dlq-source"  # topic/partition/offset of the original record
+FILENAME_HEADER = "exchange-filename"
+
+
+@dataclass(frozen=True)
+class InboundPacket:
+    """A packet as received: inline bytes, or a local file already fetched through a claim check."""
+
+    key: str | None
+    content: bytes | Path
+    headers: dict[str, bytes]
+    topic: str
+    partition: int
+    offset: int
+
+    @property
+    def size(self) -> int:
+        return len(self.content) if isinstance(self.content, bytes) else self.content.stat().st_size
+
+    @property
+    def source(self) -> str:
+        return f"{self.topic}/{self.partition}/{self.offset}"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A packet to send back to a jurisdiction on the status topic (keyed by that jurisdiction)."""
+
+    jurisdiction: str
+    packet: bytes
+    filename: str
+
+
+@dataclass(frozen=True)
+class HandlingResult:
+    """What became of one inbound packet.
+
+    `dead_letter` is set when the packet cannot be answered (not a packet, unknown sender): the original
+    bytes go to the dead-letter topic with that reason. `outcome` and `codes` feed the metrics.
+    """
+
+    outcome: str
+    replies: tuple[Reply, ...] = ()
+    dead_letter: str | None = None
+    codes: tuple[int, ...] = field(default=())
+
+
+class PacketHandler(Protocol):
+    """Processes one packet to completion (database commit included) and says what to publish.
+
+    It runs in a worker thread. It raises `exchange.errors.ServiceUnavailableError` for a failure that
+    a retry can cure (the database is down): the record is then retried, never skipped.
+    """
+
+    def __call__(self, packet: InboundPacket) -> HandlingResult: ...
