@@ -92,6 +92,14 @@ class Settings(BaseSettings):
     )
     max_compression_ratio: int = Field(200, ge=1, description="Largest inflated/compressed ratio accepted.")
     max_xml_depth: int = Field(64, ge=8, description="Deepest XML nesting accepted before 50005.")
+    schema_dir: Path | None = Field(
+        None,
+        description="A folder of XML schemas (one subfolder per format, e.g. crs_v2/) to validate with "
+        "instead of the product's own, such as the official OECD and IRS packages.",
+    )
+    allow_sha1_signatures: bool = Field(
+        False, description="Accept XML signatures and digests that use SHA-1 (refused by default: 50004)."
+    )
 
     log_level: str = Field("info", description="debug, info, warning or error.")
     log_format: LogFormat = Field(LogFormat.AUTO, description="auto, console or json.")

@@ -17,6 +17,8 @@ from exchange.cli.config import config_command
 from exchange.cli.context import CliContext
 from exchange.cli.db import db_group
 from exchange.cli.demo import demo_command
+from exchange.cli.keys import keys_group
+from exchange.cli.packet import packet_group
 from exchange.errors import ExchangeError
 from exchange.logs import configure_logging
 
@@ -44,6 +46,8 @@ def cli(ctx: click.Context, config_file: Path | None, log_level: str | None, log
 cli.add_command(config_command)
 cli.add_command(db_group)
 cli.add_command(demo_command)
+cli.add_command(keys_group)
+cli.add_command(packet_group)
 
 
 def main(argv: list[str] | None = None) -> int:

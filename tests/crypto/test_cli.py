@@ -1,0 +1,146 @@
+"""`exchange keys` and `exchange packet` through the real entry point."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from exchange.cli.main import main
+from tests.crypto.helpers import make_document
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any], str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    lines = captured.out.strip()
+    data = json.loads(lines[lines.index("{") :]) if "{" in lines else {}
+    return code, data, captured.err
+
+
+@pytest.fixture
+def two_authorities(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> dict[str, Path]:
+    """NL and BE, each with its own data dir, each holding the other's certificate."""
+    dirs = {name: tmp_path / name for name in ("NL", "BE")}
+    for name, data_dir in dirs.items():
+        monkeypatch.setenv("EXCHANGE_DATA_DIR", str(data_dir))
+        code, result, _ = run(capsys, "keys", "generate", name, "--name", "k1", "--json")
+        assert code == 0 and result["identity"] == name
+    for name, other in (("NL", "BE"), ("BE", "NL")):
+        partner = dirs[other] / "partners" / name
+        partner.mkdir(parents=True)
+        shutil.copy(dirs[name] / "keys" / name / "k1.cert.pem", partner / "k1.cert.pem")
+    return dirs
+
+
+def test_keys_list(
+    two_authorities: dict[str, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("EXCHANGE_DATA_DIR", str(two_authorities["BE"]))
+    code, result, _ = run(capsys, "keys", "list", "--json")
+    assert code == 0
+    assert [k["identity"] for k in result["keys"]] == ["BE"]
+    assert [p["party"] for p in result["partners"]] == ["NL"]
+    assert "PRIVATE" not in json.dumps(result)
+
+
+def test_keys_generate_refuses_a_bad_identity(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["keys", "generate", "Belgium"]) == 2
+
+
+def test_create_open_verify(
+    two_authorities: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    document = tmp_path / "report.xml"
+    document.write_bytes(make_document(20_000))
+    monkeypatch.setenv("EXCHANGE_DATA_DIR", str(two_authorities["NL"]))
+    monkeypatch.setenv("EXCHANGE_HOME_JURISDICTION", "NL")
+    code, created, _ = run(
+        capsys, "packet", "create", str(document), "--to", "BE", "--out", str(tmp_path / "out"), "--json"
+    )
+    assert code == 0 and created["c14n"] == "exclusive"
+    packet = str(created["packet"])
+    assert Path(packet).name.startswith("NL_CRS_")
+
+    monkeypatch.setenv("EXCHANGE_DATA_DIR", str(two_authorities["BE"]))
+    monkeypatch.setenv("EXCHANGE_HOME_JURISDICTION", "BE")
+    code, verified, _ = run(capsys, "packet", "verify", packet, "--json")
+    assert code == 0
+    assert (verified["profile"], verified["sender"], verified["receiver"]) == ("cts", "NL", "BE")
+    assert verified["signature"]["c14n"] == "exclusive" and verified["code"] is None
+
+    code, _, _ = run(capsys, "packet", "open", packet, "--out", str(tmp_path / "in"), "--json")
+    assert code == 0
+    names = sorted(p.name for p in (tmp_path / "in").iterdir())
+    assert names == ["NL_CRS_Payload.xml", "NL_Metadata.xml"]
+    assert b"NL2024BE0001" in (tmp_path / "in" / "NL_CRS_Payload.xml").read_bytes()
+
+    code, _, _ = run(capsys, "packet", "verify", packet)
+    assert code == 0
+
+
+def test_packet_failure_reports_its_code(
+    two_authorities: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    document = tmp_path / "report.xml"
+    document.write_bytes(make_document(5_000))
+    monkeypatch.setenv("EXCHANGE_DATA_DIR", str(two_authorities["NL"]))
+    monkeypatch.setenv("EXCHANGE_HOME_JURISDICTION", "NL")
+    _, created, _ = run(
+        capsys, "packet", "create", str(document), "--to", "BE", "--out", str(tmp_path), "--json"
+    )
+    packet = Path(str(created["packet"]))
+    data = bytearray(packet.read_bytes())
+    # Corrupt the end of the payload's ciphertext: the payload is the last entry before the directory.
+    data[data.index(b"PK\x01\x02") - 40] ^= 0x80
+    packet.write_bytes(bytes(data))
+
+    monkeypatch.setenv("EXCHANGE_DATA_DIR", str(two_authorities["BE"]))
+    code, result, _ = run(capsys, "packet", "open", str(packet), "--out", str(tmp_path / "in"), "--json")
+    assert code == 1
+    assert result["ok"] is False and result["code"] in (50002, 50003, 50004) and result["sender"] == "NL", (
+        result
+    )
+    assert not (tmp_path / "in").exists() or not any((tmp_path / "in").iterdir())  # nothing visible
+
+    code, _, err = run(capsys, "packet", "verify", str(packet))
+    assert code == 1 and err.strip().splitlines()[-1].startswith("error: [500") and "Traceback" not in err
+
+
+def test_unknown_sender_is_one_line(
+    two_authorities: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    document = tmp_path / "report.xml"
+    document.write_bytes(make_document(1_000))
+    monkeypatch.setenv("EXCHANGE_DATA_DIR", str(two_authorities["NL"]))
+    monkeypatch.setenv("EXCHANGE_HOME_JURISDICTION", "NL")
+    _, created, _ = run(
+        capsys, "packet", "create", str(document), "--to", "BE", "--out", str(tmp_path), "--json"
+    )
+    shutil.rmtree(two_authorities["BE"] / "partners" / "NL")
+    monkeypatch.setenv("EXCHANGE_DATA_DIR", str(two_authorities["BE"]))
+    code, result, _ = run(capsys, "packet", "verify", str(created["packet"]), "--json")
+    assert code == 1 and result["code"] is None and "no certificate registered" in str(result["error"])
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> object:
+    """main() points structlog at pytest's captured stream, which closes with the test."""
+    import structlog
+
+    yield
+    structlog.reset_defaults()
