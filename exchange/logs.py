@@ -77,9 +77,26 @@ def redact_personal_data(
     return _redact_mapping(event_dict)
 
 
+class _CurrentStderr:
+    """Writes to whatever `sys.stderr` is at the moment of writing, not at configuration time.
+
+    Test runners and embedding programs swap stderr; a logger bound to an old, closed stream would
+    turn every log call into an exception.
+    """
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
+
+
 def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | None = None) -> None:
     """Configure structlog (and the stdlib loggers of our dependencies) once per process."""
-    out = stream or sys.stderr
+    out: Any = stream or _CurrentStderr()
     as_json = fmt == "json" or (fmt == "auto" and not out.isatty())
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer(colors=out.isatty())
