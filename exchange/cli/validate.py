@@ -1,0 +1,85 @@
+"""`exchange validate FILE`: the format and version of a file, its schema verdict and every finding.
+
+Exit codes: 0 when nothing was found, 1 when there are findings, 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from exchange import status
+from exchange.cli.context import CliContext, emit, json_option, pass_context
+from exchange.validation.schema import ValidationReport, validate
+
+UNKNOWN_REF = "UNKNOWN"  # OriginalMessageRefID when the file is too broken to show its own
+
+
+def _human(result: dict[str, Any]) -> str:
+    fmt = f"{result['format']} {result['version']}" if result["format"] else "unknown format"
+    lines = [f"{result['file']}: {fmt}" + (f" ({result['namespace']})" if result["namespace"] else "")]
+    if result["message_ref_id"]:
+        lines.append(f"MessageRefId {result['message_ref_id']} from {result['transmitting_country']}")
+    count = len(result["findings"])
+    lines.append("verdict: valid" if result["valid"] else f"verdict: {count} finding{'s' * (count != 1)}")
+    for finding in result["findings"]:
+        where = [f"line {finding['line']}"] if finding["line"] is not None else []
+        where += [finding["path"]] if finding["path"] else []
+        lines.append(f"  {finding['code']}  {' '.join(where) + ': ' if where else ''}{finding['message']}")
+    if not result["complete"]:
+        lines.append("  (reading stopped there: the rest of the file was not examined)")
+    if result.get("status_message"):
+        lines += ["", result["status_message"].rstrip()]
+    return "\n".join(lines)
+
+
+def _status_message(report: ValidationReport, sender: str | None, home: str) -> str:
+    header = report.header
+    sender = sender or (header.transmitting_country if header else None)
+    if not sender:
+        raise click.UsageError(
+            "the file does not say who sent it: pass --sender to address the status message"
+        )
+    original = status.OriginalMessage(
+        message_ref_id=(header.message_ref_id if header else None) or UNKNOWN_REF, sender=sender.upper()
+    )
+    try:
+        message = status.build_status_message(original, report.findings, home=home)
+    except ValueError as exc:
+        raise click.UsageError(f"cannot address a status message: {exc}") from None
+    return status.to_bytes(message).decode("utf-8")
+
+
+@click.command("validate")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--status-message", is_flag=True, help="Also print the status message that would be sent back.")
+@click.option(
+    "--sender", metavar="CC", help="Jurisdiction to answer when the file does not say (status message)."
+)
+@click.option(
+    "--schema-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Validate with the schemas in this folder (one subfolder per format) instead of the product's.",
+)
+@json_option
+@pass_context
+def validate_command(
+    context: CliContext,
+    file: Path,
+    status_message: bool,
+    sender: str | None,
+    schema_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """Detect FILE's format and version and validate it against its schema, streaming."""
+    settings = context.settings
+    report = validate(file, schema_dir=schema_dir or settings.schema_dir, max_depth=settings.max_xml_depth)
+    result: dict[str, Any] = {"file": str(file), **report.to_dict()}
+    if status_message:
+        result["status_message"] = _status_message(report, sender, settings.home_jurisdiction)
+        result["status"] = status.file_status(report.findings)
+    emit(result, as_json, _human)
+    if report.findings:
+        click.get_current_context().exit(1)

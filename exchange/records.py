@@ -1,0 +1,265 @@
+"""The parsed content of an exchange file, independent of its format (CRS v2.0/v3.0, FATCA v2).
+
+A parser yields one `MessageHeader`, then a stream of records in document order: each body's
+`ReportingFI` first, then per reporting group its sponsor and intermediary (also `ReportingFI`, with
+their role), then its `AccountReport`, `PoolReport` or `NilReport` records. Validation may interleave
+its `Finding`s (exchange.validation.findings) in that stream, a finding about a record before the
+record; the store consumes the whole stream in one pass and never needs a list.
+
+Codes stay strings exactly as the file gives them (OECD1, FATCA2, CRS501, FATCA504...): the formats
+add codes over time, and a record with an unknown code must still be representable so that validation
+can report it. Amounts are `Decimal`, never float.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from exchange.validation.findings import Finding
+
+
+class DocAction(StrEnum):
+    """What a record does to the correction chain its DocSpec names."""
+
+    NEW = "new"
+    CORRECTION = "correction"  # supersedes the record named by CorrDocRefId
+    DELETION = "deletion"  # retires the record named by CorrDocRefId
+    RESEND = "resend"  # repeats a known record unchanged (its own DocRefId), for ReportingFI only
+
+
+# OECD10-13 and FATCA11-14 are the test-data twins of the production codes. FATCA4 ("amended") replaces
+# the record it names exactly as a correction does; FATCA has no resend.
+_DOC_ACTIONS: dict[str, DocAction] = {
+    "OECD0": DocAction.RESEND,
+    "OECD1": DocAction.NEW,
+    "OECD2": DocAction.CORRECTION,
+    "OECD3": DocAction.DELETION,
+    "OECD10": DocAction.RESEND,
+    "OECD11": DocAction.NEW,
+    "OECD12": DocAction.CORRECTION,
+    "OECD13": DocAction.DELETION,
+    "FATCA1": DocAction.NEW,
+    "FATCA2": DocAction.CORRECTION,
+    "FATCA3": DocAction.DELETION,
+    "FATCA4": DocAction.CORRECTION,
+    "FATCA11": DocAction.NEW,
+    "FATCA12": DocAction.CORRECTION,
+    "FATCA13": DocAction.DELETION,
+    "FATCA14": DocAction.CORRECTION,
+}
+_TEST_DOC_TYPES = frozenset(
+    {"OECD10", "OECD11", "OECD12", "OECD13", "FATCA11", "FATCA12", "FATCA13", "FATCA14"}
+)
+
+
+def doc_action(doc_type_indic: str) -> DocAction | None:
+    """The chain effect of a DocTypeIndic, or None for a code no supported format defines."""
+    return _DOC_ACTIONS.get(doc_type_indic)
+
+
+def is_test_doc_type(doc_type_indic: str) -> bool:
+    return doc_type_indic in _TEST_DOC_TYPES
+
+
+@dataclass(frozen=True, slots=True)
+class DocSpec:
+    doc_type_indic: str
+    doc_ref_id: str
+    corr_doc_ref_id: str | None = None
+    corr_message_ref_id: str | None = None
+
+    @property
+    def action(self) -> DocAction | None:
+        return doc_action(self.doc_type_indic)
+
+    @property
+    def is_test_data(self) -> bool:
+        return is_test_doc_type(self.doc_type_indic)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageHeader:
+    """MessageSpec. FATCA v2 has no MessageTypeIndic, hence optional."""
+
+    message_type: str  # CRS, FATCA
+    transmitting_country: str
+    receiving_country: str
+    message_ref_id: str
+    reporting_period: date
+    # As the file states it: xsd:dateTime may omit the zone, and then the value is naive on purpose.
+    timestamp: datetime
+    message_type_indic: str | None = None  # CRS701-703
+    corr_message_ref_ids: tuple[str, ...] = ()
+    sending_company_in: str | None = None
+    warning: str | None = None
+    contact: str | None = None
+    format_name: str = "crs"  # the FormatSpec name the parser recognised: crs, fatca
+    format_version: str = "2.0"
+
+
+@dataclass(frozen=True, slots=True)
+class TIN:
+    """A person's TIN or an organisation's IN (CRS OrganisationIN carries an INType as well)."""
+
+    value: str
+    issued_by: str | None = None
+    in_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AddressFix:
+    city: str
+    street: str | None = None
+    building_identifier: str | None = None
+    suite_identifier: str | None = None
+    floor_identifier: str | None = None
+    district_name: str | None = None
+    pob: str | None = None
+    post_code: str | None = None
+    country_subentity: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """CountryCode, then AddressFree, or AddressFix with an optional AddressFree beside it."""
+
+    country_code: str
+    free: str | None = None
+    fix: AddressFix | None = None
+    legal_address_type: str | None = None  # OECD301-305
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A person's structured name, or an organisation's name in `full`."""
+
+    full: str | None = None
+    first: str | None = None
+    middle: tuple[str, ...] = ()
+    last: str | None = None
+    name_prefix: str | None = None
+    preceding_title: str | None = None
+    titles: tuple[str, ...] = ()
+    generation_identifiers: tuple[str, ...] = ()
+    suffixes: tuple[str, ...] = ()
+    general_suffix: str | None = None
+    name_type: str | None = None  # OECD201-208
+
+
+class PartyKind(StrEnum):
+    INDIVIDUAL = "individual"
+    ORGANISATION = "organisation"
+
+
+class PartyRole(StrEnum):
+    HOLDER = "holder"
+    CONTROLLING_PERSON = "controlling_person"  # CRS ControllingPerson
+    SUBSTANTIAL_OWNER = "substantial_owner"  # FATCA SubstantialOwner
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """An account holder, controlling person or substantial owner."""
+
+    kind: PartyKind
+    names: tuple[Name, ...]
+    role: PartyRole = PartyRole.HOLDER
+    res_country_codes: tuple[str, ...] = ()
+    tins: tuple[TIN, ...] = ()
+    addresses: tuple[Address, ...] = ()
+    nationalities: tuple[str, ...] = ()
+    birth_date: date | None = None  # BirthInfo, flattened: a party has at most one
+    birth_city: str | None = None
+    birth_city_subentity: str | None = None
+    birth_country_code: str | None = None
+    birth_former_country_name: str | None = None
+    acct_holder_type: str | None = None  # organisation holders: CRS101-103, FATCA101-106
+    ctrlg_person_types: tuple[str, ...] = ()  # CRS801-813; CRS v3 allows several
+    self_cert: str | None = None  # CRS v3: holder CRS900-902, controlling person CRS1000-1002
+    equity_interest_types: tuple[str, ...] = ()  # CRS v3 holder: CRS401-410
+
+
+class FIRole(StrEnum):
+    REPORTING_FI = "reporting_fi"
+    SPONSOR = "sponsor"
+    INTERMEDIARY = "intermediary"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportingFI:
+    """A ReportingFI, or a reporting group's Sponsor or Intermediary (same content, other role).
+
+    `body_index` counts the CrsBody / FATCA elements of the file from 0; `group_index` the
+    ReportingGroups inside the body (0 for the ReportingFI itself).
+    """
+
+    doc_spec: DocSpec
+    names: tuple[Name, ...]
+    role: FIRole = FIRole.REPORTING_FI
+    res_country_codes: tuple[str, ...] = ()
+    ins: tuple[TIN, ...] = ()
+    addresses: tuple[Address, ...] = ()
+    filer_category: str | None = None  # FATCA601-611
+    body_index: int = 0
+    group_index: int = 0
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    type: str  # CRS501-504, FATCA501-504
+    amount: Decimal
+    currency: str
+    description: str | None = None  # FATCA PaymentTypeDesc
+
+
+@dataclass(frozen=True, slots=True)
+class AccountReport:
+    doc_spec: DocSpec
+    account_number: str
+    holder: Party
+    balance: Decimal
+    currency: str
+    account_number_type: str | None = None  # OECD601-606
+    undocumented: bool | None = None
+    closed: bool | None = None  # CRS @ClosedAccount, FATCA AccountClosed
+    dormant: bool | None = None
+    controlling_persons: tuple[Party, ...] = ()  # CRS controlling persons, FATCA substantial owners
+    payments: tuple[Payment, ...] = ()
+    dd_procedure: str | None = None  # CRS v3: CRS1200-1202
+    account_type: str | None = None  # CRS v3: CRS1100-1104
+    joint_account: int | None = None  # CRS v3: number of joint holders
+    body_index: int = 0
+    group_index: int = 0
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PoolReport:
+    """FATCA (and, forbidden by 60010, CRS v2) pooled report of non-consenting accounts."""
+
+    doc_spec: DocSpec
+    account_count: int
+    pool_report_type: str
+    balance: Decimal
+    currency: str
+    body_index: int = 0
+    group_index: int = 0
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NilReport:
+    """FATCA NilReport: a reporting group with no account to report."""
+
+    doc_spec: DocSpec
+    body_index: int = 0
+    group_index: int = 0
+    line: int | None = None
+
+
+Record = ReportingFI | AccountReport | PoolReport | NilReport
+StreamItem = Record | Finding  # what `exchange.store.store_file` consumes

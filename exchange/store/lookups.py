@@ -1,0 +1,93 @@
+"""Batched lookups for the validation rules and the writer: a whole file's identifiers in a few
+chunked queries, never one query per record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import islice
+from typing import TypeVar
+
+from sqlalchemy import Connection, Engine, select
+
+from exchange.store.chains import ChainEntry
+from exchange.store.models import DocRecord, UsedMessageRefId
+from exchange.store.states import DocState, RecordKind
+
+# Well under SQLite's bound-parameter limit and PostgreSQL's, and large enough to keep round trips few.
+CHUNK = 1000
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class DocRefStatus:
+    """A stored version as the rules need it: 80000 if it exists, 80002 if a CorrDocRefId names
+    nothing, 80003 if what it names is not `current`."""
+
+    doc_ref_id: str
+    kind: RecordKind
+    state: DocState
+    doc_type_indic: str
+    file_id: int
+
+
+def chunks(values: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    iterator = iter(values)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+@contextmanager
+def _connection(bind: Engine | Connection) -> Iterator[Connection]:
+    if isinstance(bind, Connection):
+        yield bind
+    else:
+        with bind.connect() as connection:
+            yield connection
+
+
+def doc_ref_states(
+    bind: Engine | Connection, sender: str, doc_ref_ids: Iterable[str]
+) -> dict[str, DocRefStatus]:
+    """Which of a sender's DocRefIds (or CorrDocRefIds) are stored, and the state of each."""
+    found: dict[str, DocRefStatus] = {}
+    columns = (
+        DocRecord.doc_ref_id,
+        DocRecord.kind,
+        DocRecord.state,
+        DocRecord.doc_type_indic,
+        DocRecord.file_id,
+    )
+    with _connection(bind) as connection:
+        for chunk in chunks(set(doc_ref_ids)):
+            query = select(*columns).where(DocRecord.sender == sender, DocRecord.doc_ref_id.in_(chunk))
+            for row in connection.execute(query):
+                found[row.doc_ref_id] = DocRefStatus(*row)
+    return found
+
+
+def used_message_ref_ids(
+    bind: Engine | Connection, sender: str, message_ref_ids: Iterable[str]
+) -> dict[str, int]:
+    """The MessageRefIds a sender already used (50009), each with the id of the file that used it."""
+    found: dict[str, int] = {}
+    with _connection(bind) as connection:
+        for chunk in chunks(set(message_ref_ids)):
+            query = select(UsedMessageRefId.message_ref_id, UsedMessageRefId.file_id).where(
+                UsedMessageRefId.sender == sender, UsedMessageRefId.message_ref_id.in_(chunk)
+            )
+            found.update({row.message_ref_id: row.file_id for row in connection.execute(query)})
+    return found
+
+
+def chain_entries(
+    connection: Connection, sender: str, doc_ref_ids: Iterable[str]
+) -> Iterator[tuple[str, ChainEntry]]:
+    """What the chain resolver needs of stored DocRefIds (the current transaction's rows included)."""
+    columns = (DocRecord.id, DocRecord.doc_ref_id, DocRecord.kind, DocRecord.state, DocRecord.chain_id)
+    for chunk in chunks(doc_ref_ids):
+        query = select(*columns).where(DocRecord.sender == sender, DocRecord.doc_ref_id.in_(chunk))
+        for row in connection.execute(query):
+            yield row.doc_ref_id, ChainEntry(row.id, row.kind, row.state, row.chain_id, in_database=True)

@@ -1,0 +1,192 @@
+"""Reading the store: files by state and sender, findings by code, a party's current reports, and
+any record's current state and history, each one query (relations load in a few batched selects)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+
+from exchange.records import (
+    TIN,
+    AccountReport,
+    Address,
+    AddressFix,
+    DocSpec,
+    Name,
+    Party,
+    PartyRole,
+    Payment,
+)
+from exchange.store.models import (
+    AccountReportRow,
+    DocRecord,
+    FindingRow,
+    PartyAddressRow,
+    PartyNameRow,
+    PartyRow,
+    PartyTinRow,
+    ReceivedFile,
+)
+from exchange.store.states import DocState, FileState
+
+
+def files(
+    session: Session, *, state: FileState | None = None, sender: str | None = None, limit: int = 100
+) -> Sequence[ReceivedFile]:
+    """The latest files first, optionally of one state and one sender."""
+    query = (
+        select(ReceivedFile).order_by(ReceivedFile.received_at.desc(), ReceivedFile.id.desc()).limit(limit)
+    )
+    if state is not None:
+        query = query.where(ReceivedFile.state == state)
+    if sender is not None:
+        query = query.where(ReceivedFile.sender == sender)
+    return session.scalars(query).all()
+
+
+def findings_by_code(session: Session, code: int, *, sender: str | None = None) -> Sequence[FindingRow]:
+    query = (
+        select(FindingRow).where(FindingRow.code == code).order_by(FindingRow.file_id, FindingRow.position)
+    )
+    if sender is not None:
+        query = query.join(ReceivedFile).where(ReceivedFile.sender == sender)
+    return session.scalars(query.options(selectinload(FindingRow.file))).all()
+
+
+def _with_content(query: Select[AccountReportRow]) -> Select[AccountReportRow]:
+    parties = selectinload(AccountReportRow.parties)
+    return query.options(
+        selectinload(AccountReportRow.doc_record),
+        selectinload(AccountReportRow.payments),
+        parties.selectinload(PartyRow.names),
+        parties.selectinload(PartyRow.tins),
+        parties.selectinload(PartyRow.addresses),
+        parties.selectinload(PartyRow.residences),
+    )
+
+
+def current_reports_of_party(
+    session: Session, tin: str, issued_by: str | None = None
+) -> Sequence[AccountReportRow]:
+    """The live account reports in which a TIN (of a holder, controlling person or substantial owner)
+    appears, with their parties and payments loaded."""
+    holders = select(PartyRow.account_report_id).join(PartyTinRow).where(PartyTinRow.value == tin)
+    if issued_by is not None:
+        holders = holders.where(PartyTinRow.issued_by == issued_by)
+    query = (
+        select(AccountReportRow)
+        .join(DocRecord)
+        .where(AccountReportRow.id.in_(holders), DocRecord.state == DocState.CURRENT)
+        .order_by(AccountReportRow.id)
+    )
+    return session.scalars(_with_content(query)).all()
+
+
+def account_reports_of_file(session: Session, file_id: int) -> Sequence[AccountReportRow]:
+    query = select(AccountReportRow).where(AccountReportRow.file_id == file_id).order_by(AccountReportRow.id)
+    return session.scalars(_with_content(query)).all()
+
+
+def _chain_of(sender: str, doc_ref_id: str) -> Select[int]:
+    return select(DocRecord.chain_id).where(DocRecord.sender == sender, DocRecord.doc_ref_id == doc_ref_id)
+
+
+def history(session: Session, sender: str, doc_ref_id: str) -> Sequence[DocRecord]:
+    """Every version of the record a DocRefId belongs to (any version's DocRefId), oldest first."""
+    query = (
+        select(DocRecord)
+        .where(DocRecord.chain_id == _chain_of(sender, doc_ref_id).scalar_subquery())
+        .order_by(DocRecord.id)
+    )
+    return session.scalars(query).all()
+
+
+def latest_version(session: Session, sender: str, doc_ref_id: str) -> DocRecord | None:
+    """The newest version of that record: `current` if it is live, `deleted` if it was deleted."""
+    query = (
+        select(DocRecord)
+        .where(DocRecord.chain_id == _chain_of(sender, doc_ref_id).scalar_subquery())
+        .order_by(DocRecord.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def to_account_report(row: AccountReportRow) -> AccountReport:
+    """The record as it was received (without its position in the file)."""
+    doc = row.doc_record
+    parties = [_to_party(party) for party in row.parties]
+    return AccountReport(
+        doc_spec=DocSpec(doc.doc_type_indic, doc.doc_ref_id, doc.corr_doc_ref_id, doc.corr_message_ref_id),
+        account_number=row.account_number,
+        account_number_type=row.account_number_type,
+        undocumented=row.undocumented,
+        closed=row.closed,
+        dormant=row.dormant,
+        holder=parties[0],
+        controlling_persons=tuple(parties[1:]),
+        balance=row.balance,
+        currency=row.currency,
+        payments=tuple(Payment(p.type, p.amount, p.currency, p.description) for p in row.payments),
+        dd_procedure=row.dd_procedure,
+        account_type=row.account_type,
+        joint_account=row.joint_account,
+    )
+
+
+def _to_party(row: PartyRow) -> Party:
+    return Party(
+        kind=row.kind,
+        role=PartyRole(row.role),
+        names=tuple(_to_name(name) for name in row.names),
+        res_country_codes=tuple(residence.country_code for residence in row.residences),
+        tins=tuple(TIN(tin.value, tin.issued_by, tin.in_type) for tin in row.tins),
+        addresses=tuple(_to_address(address) for address in row.addresses),
+        nationalities=tuple(row.nationalities),
+        birth_date=row.birth_date,
+        birth_city=row.birth_city,
+        birth_city_subentity=row.birth_city_subentity,
+        birth_country_code=row.birth_country_code,
+        birth_former_country_name=row.birth_former_country_name,
+        acct_holder_type=row.acct_holder_type,
+        ctrlg_person_types=tuple(row.ctrlg_person_types),
+        self_cert=row.self_cert,
+        equity_interest_types=tuple(row.equity_interest_types),
+    )
+
+
+def _to_name(row: PartyNameRow) -> Name:
+    return Name(
+        full=row.full_name,
+        first=row.first_name,
+        middle=tuple(row.middle_names),
+        last=row.last_name,
+        name_prefix=row.name_prefix,
+        preceding_title=row.preceding_title,
+        titles=tuple(row.titles),
+        generation_identifiers=tuple(row.generation_identifiers),
+        suffixes=tuple(row.suffixes),
+        general_suffix=row.general_suffix,
+        name_type=row.name_type,
+    )
+
+
+def _to_address(row: PartyAddressRow) -> Address:
+    fix = None
+    if row.city is not None:  # AddressFix requires City: its absence means free text only
+        fix = AddressFix(
+            city=row.city,
+            street=row.street,
+            building_identifier=row.building_identifier,
+            suite_identifier=row.suite_identifier,
+            floor_identifier=row.floor_identifier,
+            district_name=row.district_name,
+            pob=row.pob,
+            post_code=row.post_code,
+            country_subentity=row.country_subentity,
+        )
+    return Address(
+        row.country_code, free=row.address_free, fix=fix, legal_address_type=row.legal_address_type
+    )

@@ -1,0 +1,46 @@
+"""The business-rules half of validation, for the pipeline: the record elements a `StreamPass` keeps
+go in, the store's stream (records with their findings, a finding before its record) comes out.
+
+    header = Extractor(spec).header(message_spec_element)
+    items = validate_records(header, stream_pass.run(chunks), StoreHistory(engine, file_id), settings,
+                             spec=spec, sender=packet.sender)
+    store_file(engine, packet, header, chain(items, stream_pass.findings), ...)
+
+Elements that hold no readable record (no DocSpec...) are skipped: the schema pass reports them and
+rejects the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date
+
+from lxml import etree
+
+from exchange.extract import Extractor
+from exchange.formats.spec import FormatSpec
+from exchange.records import MessageHeader, StreamItem
+from exchange.settings import Settings
+from exchange.validation.rules import DEFAULT_CHUNK_SIZE, History, ReceiverProfile, RuleEngine
+
+
+def validate_records(
+    header: MessageHeader,
+    elements: Iterable[etree._Element],
+    history: History | None,
+    settings: Settings | ReceiverProfile,
+    *,
+    spec: FormatSpec | None = None,
+    sender: str | None = None,
+    today: date | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> Iterator[StreamItem]:
+    """Extract the records of `elements` and check them; yields findings and records in document order.
+
+    `history` None skips the rules that need the sender's earlier files. `sender` keys the store's
+    lookups and defaults to the header's TransmittingCountry.
+    """
+    receiver = settings if isinstance(settings, ReceiverProfile) else ReceiverProfile.from_settings(settings)
+    records = Extractor(spec).records(elements)
+    engine = RuleEngine(chunk_size=chunk_size)
+    return engine.run(header, records, receiver=receiver, history=history, sender=sender, today=today)

@@ -1,0 +1,35 @@
+"""The business rules of the exchange standards (FACTS.md §3): declarations, registry and engine.
+
+Families: `message` (50008-50012), `crs_accounts` (60000-60016), `crs_v3` (60017-60023) and
+`corrections` (80000-80015). Every rule is one declaration (`declarations.Rule`) with its code, level,
+sentence, reference and formats; `registry.RULES` holds them all.
+
+Left out, as the receiver cannot decide them here: 50001-50007 and 50013 (found while the packet is
+opened and parsed, before any record exists: exchange.validation and crypto); 90000-90002 (TIN
+checks: whether a foreign TIN is valid is for its issuing jurisdiction's rules, and the status message
+reserves these codes to them); 98000-98999 (domestic use, none defined) and 99999 (custom).
+"""
+
+from __future__ import annotations
+
+from exchange.validation.rules.context import ReceiverProfile, RuleContext
+from exchange.validation.rules.declarations import Problem, Rule
+from exchange.validation.rules.engine import DEFAULT_CHUNK_SIZE, RuleEngine
+from exchange.validation.rules.history import History, KnownDoc, MemoryHistory
+from exchange.validation.rules.registry import RULES, by_code
+from exchange.validation.rules.store_history import StoreHistory
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "RULES",
+    "History",
+    "KnownDoc",
+    "MemoryHistory",
+    "Problem",
+    "ReceiverProfile",
+    "Rule",
+    "RuleContext",
+    "RuleEngine",
+    "StoreHistory",
+    "by_code",
+]

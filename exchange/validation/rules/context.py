@@ -1,0 +1,63 @@
+"""What every check may read besides the record: the message header, who we are, and today's date."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from exchange.records import AccountReport, FIRole, MessageHeader, NilReport, PoolReport, Record, ReportingFI
+from exchange.settings import Environment, Settings
+
+
+@dataclass(frozen=True)
+class ReceiverProfile:
+    """The receiving side's settings that decide rules: 50012 (the message must be for us) and
+    50010/50011 (test data only in a test environment, production data only in production)."""
+
+    home_jurisdiction: str
+    environment: Environment = Environment.PRODUCTION
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ReceiverProfile:
+        return cls(home_jurisdiction=settings.home_jurisdiction, environment=settings.environment)
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    header: MessageHeader
+    receiver: ReceiverProfile
+    today: date
+    # MessageRefIds of the sender already taken by earlier files (50009), each with that file's id.
+    used_message_ref_ids: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def format(self) -> tuple[str, str]:
+        return self.header.format_name, self.header.format_version
+
+    @property
+    def domestic(self) -> bool:
+        """A financial institution reporting to its own authority (TransmittingCountry ==
+        ReceivingCountry, as in Swiss domestic CRS files): there the account holders are resident
+        elsewhere by design, so the residence rules 60011/60012 do not apply."""
+        return self.header.transmitting_country == self.header.receiving_country
+
+
+def element_name(record: Record) -> str:
+    """The element a record was read from, as a FieldPath starts."""
+    if isinstance(record, ReportingFI):
+        return {FIRole.SPONSOR: "Sponsor", FIRole.INTERMEDIARY: "Intermediary"}.get(
+            record.role, "ReportingFI"
+        )
+    if isinstance(record, AccountReport):
+        return "AccountReport"
+    if isinstance(record, PoolReport):
+        return "PoolReport"
+    if isinstance(record, NilReport):
+        return "NilReport"
+    raise TypeError(f"not a record: {type(record).__name__}")
+
+
+def field_path(record: Record, *parts: str) -> str:
+    """A FieldPath of the status message: the record's element, then the path inside it."""
+    return "/".join((element_name(record), *parts))

@@ -1,0 +1,142 @@
+"""Message rules (50008-50012): file errors about the message as a whole; any one rejects the file.
+
+Left out, because they are not business rules: 50001-50007 and 50013 are found while the packet is
+downloaded, opened, decrypted, inflated, verified, scanned and schema-validated (exchange.validation,
+crypto), before any record exists.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from exchange.records import MessageHeader, Record
+from exchange.settings import Environment
+from exchange.validation.rules.context import RuleContext, field_path
+from exchange.validation.rules.declarations import (
+    ALL_FORMATS,
+    CRS,
+    About,
+    Problem,
+    Tracker,
+    file_rule,
+    message_rule,
+    problem,
+)
+
+
+@message_rule(
+    About(
+        50008,
+        "message-ref-id-format",
+        "The MessageRefId must start with the sending country code, the reporting year and the receiving "
+        "country code, followed by a unique identifier (e.g. FR2013CA123456789).",
+        CRS,
+        level="file",
+    )
+)
+def message_ref_id_format(header: MessageHeader, ctx: RuleContext) -> Iterator[Problem]:
+    prefix = f"{header.transmitting_country}{header.reporting_period.year:04d}{header.receiving_country}"
+    if not re.fullmatch(re.escape(prefix) + r".+", header.message_ref_id, flags=re.DOTALL):
+        yield problem(
+            f"MessageRefId must start with {prefix} (sending country, reporting year, receiving country) "
+            "and go on with a unique identifier",
+            "MessageSpec/MessageRefId",
+        )
+
+
+@message_rule(
+    About(
+        50009,
+        "message-ref-id-reused",
+        "The MessageRefId must not have been used in an earlier file of the same sender.",
+        ALL_FORMATS,
+        level="file",
+    ),
+    history=True,
+)
+def message_ref_id_reused(header: MessageHeader, ctx: RuleContext) -> Iterator[Problem]:
+    if header.message_ref_id in ctx.used_message_ref_ids:
+        yield problem(
+            f"MessageRefId {header.message_ref_id} was already used by an earlier file",
+            "MessageSpec/MessageRefId",
+        )
+
+
+class _DataEnvironment:
+    """Reports the first record whose DocTypeIndic belongs to the other environment, once per file."""
+
+    def __init__(self, ctx: RuleContext, environment: Environment, test_data: bool) -> None:
+        self._applies = ctx.receiver.environment is environment
+        self._environment = environment
+        self._test_data = test_data
+        self._reported = False
+
+    def see(self, record: Record) -> Iterator[Problem]:
+        spec = record.doc_spec
+        known = spec.action is not None  # an unknown DocTypeIndic is the schema's finding, not ours
+        if self._applies and known and not self._reported and spec.is_test_data is self._test_data:
+            self._reported = True
+            what = "test data" if self._test_data else "production data"
+            yield problem(
+                f"DocTypeIndic {record.doc_spec.doc_type_indic} marks {what}, which a "
+                f"{self._environment.value} environment does not accept",
+                field_path(record, "DocSpec", "DocTypeIndic"),
+            )
+
+    def end(self) -> Iterator[Problem]:
+        return iter(())
+
+
+@file_rule(
+    About(
+        50010,
+        "test-data-in-production",
+        "A production environment accepts no test data (DocTypeIndic OECD10-13, FATCA11-14).",
+        ALL_FORMATS,
+        level="file",
+    )
+)
+def test_data_in_production(ctx: RuleContext) -> Tracker:
+    return _DataEnvironment(ctx, Environment.PRODUCTION, test_data=True)
+
+
+@file_rule(
+    About(
+        50011,
+        "production-data-in-test",
+        "A test environment accepts no production data (DocTypeIndic OECD0-3, FATCA1-4).",
+        ALL_FORMATS,
+        level="file",
+        note="The standard's wording of 50011 is uncertain (FACTS.md §3); read as the mirror of 50010.",
+    )
+)
+def production_data_in_test(ctx: RuleContext) -> Tracker:
+    return _DataEnvironment(ctx, Environment.TEST, test_data=False)
+
+
+@message_rule(
+    About(
+        50012,
+        "wrong-receiving-jurisdiction",
+        "The message must be meant for this receiving jurisdiction (ReceivingCountry).",
+        ALL_FORMATS,
+        level="file",
+    )
+)
+def wrong_receiving_jurisdiction(header: MessageHeader, ctx: RuleContext) -> Iterator[Problem]:
+    if header.receiving_country != ctx.receiver.home_jurisdiction:
+        yield problem(
+            f"the message is addressed to {header.receiving_country}, not to "
+            f"{ctx.receiver.home_jurisdiction}",
+            "MessageSpec/ReceivingCountry",
+        )
+
+
+RULES = (
+    message_ref_id_format,
+    message_ref_id_reused,
+    test_data_in_production,
+    production_data_in_test,
+    wrong_receiving_jurisdiction,
+)

@@ -1,0 +1,54 @@
+"""Fixtures of the validation tests: the schemas, compiled once per session, and the corpus figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from exchange.formats import crs_v2, crs_v3, csm_v2, fatca_v2, load_schema
+
+# Figures the equivalence tests report at the end of the run (corpus sizes and verdicts).
+CORPUS_FIGURES: dict[str, str] = {}
+
+
+def _official(standards_dir: Path, folder: str, entry: str) -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(standards_dir / "xsd" / folder / entry)))
+
+
+@pytest.fixture(scope="session")
+def official_crs_v2(standards_dir: Path) -> etree.XMLSchema:
+    return _official(standards_dir, "crs_v2", "CrsXML_v2.0.xsd")
+
+
+@pytest.fixture(scope="session")
+def official_fatca_v2(standards_dir: Path) -> etree.XMLSchema:
+    return _official(standards_dir, "fatca_v2", "FatcaXML_v2.0.xsd")
+
+
+@pytest.fixture(scope="session")
+def our_crs_v2() -> etree.XMLSchema:
+    return load_schema(crs_v2.SPEC)
+
+
+@pytest.fixture(scope="session")
+def our_crs_v3() -> etree.XMLSchema:
+    return load_schema(crs_v3.SPEC)
+
+
+@pytest.fixture(scope="session")
+def our_fatca_v2() -> etree.XMLSchema:
+    return load_schema(fatca_v2.SPEC)
+
+
+@pytest.fixture(scope="session")
+def our_csm_v2() -> etree.XMLSchema:
+    return load_schema(csm_v2.SPEC)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if CORPUS_FIGURES:
+        terminalreporter.section("schema equivalence corpus")
+        for name, figures in sorted(CORPUS_FIGURES.items()):
+            terminalreporter.write_line(f"{name}: {figures}")
