@@ -117,3 +117,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             callspec is not None and callspec.params.get("db_url") == "postgresql"
         ):
             item.add_marker(pytest.mark.postgres)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Figures a test wants in the run's output (corpus sizes...), recorded as property `summary`.
+
+    Properties travel from pytest-xdist workers with the reports, where prints would be lost.
+    """
+    lines = [
+        str(value)
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in getattr(report, "user_properties", [])
+        if name == "summary"
+    ]
+    if lines:
+        terminalreporter.section("figures")
+        for line in sorted(lines):
+            terminalreporter.write_line(line)

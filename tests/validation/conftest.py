@@ -10,7 +10,6 @@ from lxml import etree
 from exchange.formats import crs_v2, crs_v3, csm_v2, fatca_v2, load_schema
 
 # Figures the equivalence tests report at the end of the run (corpus sizes and verdicts).
-CORPUS_FIGURES: dict[str, str] = {}
 
 
 def _official(standards_dir: Path, folder: str, entry: str) -> etree.XMLSchema:
@@ -45,10 +44,3 @@ def our_fatca_v2() -> etree.XMLSchema:
 @pytest.fixture(scope="session")
 def our_csm_v2() -> etree.XMLSchema:
     return load_schema(csm_v2.SPEC)
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if CORPUS_FIGURES:
-        terminalreporter.section("schema equivalence corpus")
-        for name, figures in sorted(CORPUS_FIGURES.items()):
-            terminalreporter.write_line(f"{name}: {figures}")
