@@ -6,6 +6,7 @@ messages. These types are the whole contract between the two.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -59,6 +60,8 @@ class HandlingResult:
     replies: tuple[Reply, ...] = ()
     dead_letter: str | None = None
     codes: tuple[int, ...] = field(default=())
+    # Bookkeeping once the replies are out (the file becomes "answered"); run before the commit.
+    after_publish: Callable[[], None] | None = None
 
 
 class PacketHandler(Protocol):

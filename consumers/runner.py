@@ -182,6 +182,7 @@ class InboundRunner:
             self.metrics.bytes.inc(packet.size)
             result = await self._handle(packet)
         await self._publish(record, result)
+        await self._after_publish(result)
         await self._commit(partition, record.offset + 1)
         self.files_done += 1
         self._count(result, time.perf_counter() - started)
@@ -263,6 +264,15 @@ class InboundRunner:
                 source=f"{record.topic}/{record.partition}/{record.offset}",
                 reason=result.dead_letter,
             )
+
+    async def _after_publish(self, result: HandlingResult) -> None:
+        if result.after_publish is None:
+            return
+        try:
+            await asyncio.to_thread(result.after_publish)
+        except Exception as exc:
+            # The answer is out and the offset will be committed: only the bookkeeping is behind.
+            log.warning("could not record the answer as sent", error=type(exc).__name__)
 
     async def _commit(self, partition: TopicPartition, offset: int) -> None:
         try:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 from exchange.errors import ExchangeError
+
+if TYPE_CHECKING:
+    from crypto.metadata import PacketMetadata
 
 
 class FileErrorCode(IntEnum):
@@ -29,6 +33,8 @@ class PacketError(ExchangeError):
         super().__init__(f"[{int(code)}] {message}")
         self.code = code
         self.reason = message
+        # Who sent the packet, when the failure came after its metadata was read: the answer goes there.
+        self.metadata: PacketMetadata | None = None
 
 
 class UnreadablePacketError(ExchangeError):

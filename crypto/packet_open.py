@@ -273,6 +273,7 @@ def open_packet(
     """
     archive, handle = _open_archive(source, context.limits)
     owns_handle = isinstance(source, bytes | Path)
+    metadata: PacketMetadata | None = None
     try:
         entries = _find_entries(archive)
         metadata = read_metadata(
@@ -286,6 +287,7 @@ def open_packet(
         content_key = unwrap_key(blob, context.keyring.private_keys(identity))
     except BaseException as exc:
         if isinstance(exc, PacketError):
+            exc.metadata = exc.metadata or metadata
             log.warning("packet rejected", code=int(exc.code), reason=exc.reason)
         archive.close()
         if owns_handle:

@@ -19,7 +19,9 @@ from exchange.cli.db import db_group
 from exchange.cli.demo import demo_command
 from exchange.cli.keys import keys_group
 from exchange.cli.packet import packet_group
+from exchange.cli.process import process_command
 from exchange.cli.rules import rules_command
+from exchange.cli.run import run_command
 from exchange.cli.store import files_group
 from exchange.cli.validate import validate_command
 from exchange.errors import ExchangeError
@@ -51,6 +53,8 @@ cli.add_command(db_group)
 cli.add_command(demo_command)
 cli.add_command(keys_group)
 cli.add_command(packet_group)
+cli.add_command(process_command)
+cli.add_command(run_command)
 cli.add_command(files_group)
 cli.add_command(rules_command)
 cli.add_command(validate_command)

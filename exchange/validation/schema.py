@@ -94,8 +94,10 @@ class SchemaValidation:
         max_errors: int = DEFAULT_MAX_ERRORS,
         records: Collection[str] | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
+        yield_header: bool = False,
     ) -> None:
         self._source = source
+        self._yield_header = yield_header
         self._schema_dir = schema_dir
         self._max_depth = max_depth
         self._max_errors = max_errors
@@ -140,7 +142,12 @@ class SchemaValidation:
         wanted = (spec.records if self._records is None else self._records) if yield_records else frozenset()
         schema = load_schema(spec, self._schema_dir)
         walk = StreamPass(
-            spec, schema, records=wanted, max_depth=self._max_depth, max_errors=self._max_errors
+            spec,
+            schema,
+            records=wanted,
+            max_depth=self._max_depth,
+            max_errors=self._max_errors,
+            yield_header=yield_records and self._yield_header,
         )
         yield from walk.run(chain([prolog.consumed], chunks))
         report = ValidationReport(

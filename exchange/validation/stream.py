@@ -68,8 +68,10 @@ class StreamPass:
         records: frozenset[str],
         max_depth: int,
         max_errors: int,
+        yield_header: bool = False,
     ) -> None:
         self._spec = spec
+        self._yield_header = yield_header  # hand out the MessageSpec element too, before any record
         self._parser = safety.safe_pull_parser(schema)
         self._checker = safety.well_formedness_checker()
         self._records = records
@@ -183,6 +185,8 @@ class StreamPass:
             self._kept_at = 0
             if depth == 2 and self._stack[-1][0] == self._spec.header:
                 self.header = _header_of(element)
+                if self._yield_header:
+                    record = element
             else:
                 record = element
         self._stack.pop()

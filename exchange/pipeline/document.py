@@ -1,0 +1,126 @@
+"""The opened packet's document as the store's stream: header first, then records with their findings.
+
+One pass over the decrypted bytes: the schema validator parses them as they are decrypted, the record
+elements it keeps are extracted and checked by the business rules, and the store writes them in batches.
+Whatever is only known at the end (a late schema error, the signature's digest) comes as findings after
+the last record, where the store still rolls the whole file back if one of them is a file error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from crypto import OpenedPacket, PacketError
+from exchange.extract import Extractor
+from exchange.formats.spec import FormatSpec
+from exchange.records import MessageHeader, StreamItem
+from exchange.settings import Settings
+from exchange.validation.findings import Finding, file_error
+from exchange.validation.records_pass import validate_records
+from exchange.validation.rules import History
+from exchange.validation.schema import SchemaValidation
+
+_CHUNK = 1 << 16
+
+
+@dataclass
+class _VerifiedChunks:
+    """The packet's plaintext as chunks; a failed check ends the stream and is kept, not raised.
+
+    Raising through the validator would abort the store's transaction without recording why; keeping
+    it lets the file be rejected with its code like any other file error.
+    """
+
+    opened: OpenedPacket
+    failure: PacketError | None = None
+    size: int = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            while chunk := self.opened.stream.read(_CHUNK):
+                self.size += len(chunk)
+                yield chunk
+        except PacketError as exc:
+            self.failure = exc
+
+    def settle(self) -> PacketError | None:
+        """Read what the validator left unread (it stops at a threat) so the signature is decided."""
+        if self.failure is None:
+            try:
+                while chunk := self.opened.stream.read(_CHUNK):
+                    self.size += len(chunk)
+                self.opened.verdict()
+            except PacketError as exc:
+                self.failure = exc
+        return self.failure
+
+
+@dataclass
+class DocumentPass:
+    """Validates one opened packet's document; `header` is known once `start()` returned."""
+
+    opened: OpenedPacket
+    settings: Settings
+    history: History | None
+    sender: str
+    header: MessageHeader | None = None
+    spec: FormatSpec | None = None
+    _chunks: _VerifiedChunks = field(init=False)
+    _validation: SchemaValidation = field(init=False)
+    _elements: Iterator[etree._Element] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._chunks = _VerifiedChunks(self.opened)
+        self._validation = SchemaValidation(
+            iter(self._chunks),
+            schema_dir=self.settings.schema_dir,
+            max_depth=self.settings.max_xml_depth,
+            yield_header=True,
+        )
+        self._elements = self._validation.records()
+
+    @property
+    def payload_size(self) -> int:
+        return self._chunks.size
+
+    def start(self) -> None:
+        """Read up to the message header, the first element the validator hands out."""
+        first = next(self._elements, None)
+        self.spec = self._validation.detection.spec if self._validation.detection else None
+        if first is not None and self.spec is not None and _local(first) == self.spec.header:
+            self.header = Extractor(self.spec).header(first)
+        elif first is not None:
+            self._elements = _prepend(first, self._elements)
+
+    def items(self) -> Iterator[StreamItem]:
+        """Records and findings for the store, the file's closing findings last."""
+        if self.header is not None:
+            yield from validate_records(
+                self.header, self._elements, self.history, self.settings, spec=self.spec, sender=self.sender
+            )
+        for _ in self._elements:  # no header: nothing to check records against, but read on for the verdict
+            pass
+        yield from self._closing_findings()
+
+    def _closing_findings(self) -> Iterator[Finding]:
+        failure = self._chunks.settle()
+        if failure is not None:
+            # Nothing of an unverified document is worth reporting: its signature failure alone.
+            yield file_error(int(failure.code), failure.reason)
+            return
+        report = self._validation.result()
+        yield from report.findings
+        if self.header is None and not report.findings:
+            yield file_error(50007, "the message header (MessageSpec) could not be read")
+
+
+def _local(element: etree._Element) -> str:
+    return str(element.tag).rpartition("}")[2]
+
+
+def _prepend(first: etree._Element, rest: Iterator[etree._Element]) -> Iterator[etree._Element]:
+    yield first
+    yield from rest

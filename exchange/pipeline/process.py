@@ -1,0 +1,255 @@
+"""`process_packet`: one received packet from bytes to a settled outcome and the answer to its sender.
+
+open → validate (schema and business rules, streaming) → store (one transaction) → status message →
+outbound packet signed and encrypted for the sender. `exchange process FILE` and the Kafka consumers call
+this same function. The same bytes processed again give the same outcome and the same answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.orm import Session
+
+from crypto import (
+    OpenedPacket,
+    PacketError,
+    PacketMetadata,
+    ReceivingContext,
+    UnknownPartnerError,
+    UnreadablePacketError,
+    open_packet,
+)
+from exchange.errors import ServiceUnavailableError
+from exchange.logs import get_logger
+from exchange.pipeline.answer import StatusAnswer, answer_filename, answerable_country
+from exchange.pipeline.document import DocumentPass
+from exchange.settings import Settings
+from exchange.store import FileOutcome, FileState, PacketInfo, advance_state, reject_file, store_file
+from exchange.store.files import file_outcome, mark_answered, register_file
+from exchange.store.models import ReceivedFile
+from exchange.validation.findings import file_error
+from exchange.validation.rules.store_history import StoreHistory
+
+log = get_logger(__name__)
+
+PacketSource = bytes | Path
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    """What became of a packet: an outcome with its answer, or a dead letter with the reason."""
+
+    sha256: str
+    size: int
+    outcome: FileOutcome | None = None
+    answer: bytes | None = None
+    answer_to: str | None = None
+    answer_filename: str | None = None
+    dead_letter: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def disposition(self) -> str:
+        if self.dead_letter is not None:
+            return "dead-letter"
+        assert self.outcome is not None
+        return self.outcome.outcome.value
+
+    def to_dict(self) -> dict[str, Any]:
+        outcome = self.outcome
+        return {
+            "sha256": self.sha256,
+            "size": self.size,
+            "disposition": self.disposition,
+            "dead_letter": self.dead_letter,
+            "packet": self.metadata,
+            "file_id": outcome.file_id if outcome else None,
+            "state": outcome.state.value if outcome else None,
+            "replayed": outcome.replayed if outcome else False,
+            "records_stored": outcome.records_stored if outcome else 0,
+            "records_refused": outcome.records_refused if outcome else 0,
+            "rejection_code": outcome.rejection_code if outcome else None,
+            "findings": [finding.to_dict() for finding in outcome.findings] if outcome else [],
+            "status_message_ref_id": (
+                outcome.status_message.message_ref_id if outcome and outcome.status_message else None
+            ),
+            "answer_to": self.answer_to,
+            "answer_filename": self.answer_filename,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def packet_digest(source: PacketSource) -> tuple[str, int]:
+    """SHA-256 and size of the packet bytes: the key that makes redelivery harmless."""
+    if isinstance(source, bytes):
+        return hashlib.sha256(source).hexdigest(), len(source)
+    digest = hashlib.sha256()
+    size = 0
+    with source.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _packet_info(sha256: str, size: int, metadata: PacketMetadata, receiver: str) -> PacketInfo:
+    return PacketInfo(
+        sha256=sha256,
+        profile=metadata.profile.value,
+        sender=metadata.sender,
+        receiver=receiver,
+        communication_type=metadata.communication_type,
+        size=size,
+        sender_file_id=metadata.sender_file_id,
+    )
+
+
+class Pipeline:
+    """The chain for one store; keys and partner certificates are read per packet, so a key or a
+    certificate dropped into its folder is used from the next packet on, without a restart."""
+
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        self.settings = settings
+        self.engine = engine
+
+    def process(self, source: PacketSource) -> PipelineResult:
+        started = time.perf_counter()
+        sha256, size = packet_digest(source)
+        try:
+            result = self._replay(sha256, size) or self._process_new(source, sha256, size)
+        except DBAPIError as exc:
+            if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
+                # Nothing was committed: the caller retries the same packet once the database is back.
+                raise ServiceUnavailableError(
+                    f"the database is unreachable ({type(exc.orig).__name__})"
+                ) from None
+            raise
+        result = _with_seconds(result, time.perf_counter() - started)
+        log.info(
+            "packet processed",
+            sha256=sha256,
+            disposition=result.disposition,
+            sender=result.metadata.get("sender"),
+            file_id=result.outcome.file_id if result.outcome else None,
+            codes=sorted({f.code for f in result.outcome.findings}) if result.outcome else [],
+            replayed=result.outcome.replayed if result.outcome else False,
+            seconds=round(result.seconds, 3),
+        )
+        return result
+
+    def mark_answered(self, result: PipelineResult) -> None:
+        """The answer left (published, or written out): the file's path is complete."""
+        if result.outcome is not None and result.answer is not None:
+            mark_answered(self.engine, result.sha256)
+
+    def _replay(self, sha256: str, size: int) -> PipelineResult | None:
+        """A packet already settled is answered from the store, without opening it again."""
+        outcome = file_outcome(self.engine, sha256)
+        if outcome is None or outcome.status_message is None:
+            return None
+        return self._answered(sha256, size, replace(outcome, replayed=True), self._stored_metadata(outcome))
+
+    def _process_new(self, source: PacketSource, sha256: str, size: int) -> PipelineResult:
+        receiving = ReceivingContext.from_settings(self.settings)
+        try:
+            opened = open_packet(source, receiving)
+        except (UnreadablePacketError, UnknownPartnerError) as exc:
+            return PipelineResult(sha256=sha256, size=size, dead_letter=str(exc))
+        except PacketError as exc:
+            if exc.metadata is None:
+                return PipelineResult(sha256=sha256, size=size, dead_letter=str(exc))
+            return self._reject_unopened(sha256, size, exc, exc.metadata, receiving)
+        with opened:
+            return self._validate_and_store(opened, sha256, size, receiving)
+
+    def _reject_unopened(
+        self,
+        sha256: str,
+        size: int,
+        error: PacketError,
+        metadata: PacketMetadata,
+        receiving: ReceivingContext,
+    ) -> PipelineResult:
+        if answerable_country(metadata) is None:
+            return PipelineResult(sha256=sha256, size=size, dead_letter=str(error))
+        packet = _packet_info(sha256, size, metadata, metadata.receiver)
+        outcome = reject_file(
+            self.engine,
+            packet,
+            [file_error(int(error.code), error.reason)],
+            status=StatusAnswer(self.settings, metadata, receiving.keyring, receiving.trust),
+        )
+        return self._answered(sha256, size, outcome, metadata.as_dict())
+
+    def _validate_and_store(
+        self, opened: OpenedPacket, sha256: str, size: int, receiving: ReceivingContext
+    ) -> PipelineResult:
+        metadata = opened.metadata
+        if metadata.communication_type.endswith("Status"):
+            return PipelineResult(
+                sha256=sha256,
+                size=size,
+                dead_letter=f"partner status messages ({metadata.communication_type}) are not processed",
+                metadata=metadata.as_dict(),
+            )
+        packet = _packet_info(sha256, size, metadata, opened.receiver)
+        file_id = register_file(self.engine, packet)
+        advance_state(self.engine, sha256, FileState.OPENED)
+        document = DocumentPass(opened, self.settings, StoreHistory(self.engine, file_id), metadata.sender)
+        document.start()
+        answer = StatusAnswer(self.settings, metadata, receiving.keyring, receiving.trust)
+        country = answerable_country(
+            metadata, document.header.transmitting_country if document.header else None
+        )
+        outcome = store_file(
+            self.engine, packet, document.header, document.items(), status=answer if country else None
+        )
+        return self._answered(sha256, size, outcome, metadata.as_dict())
+
+    def _answered(
+        self, sha256: str, size: int, outcome: FileOutcome, metadata: dict[str, Any]
+    ) -> PipelineResult:
+        status = outcome.status_message
+        home = self.settings.home_jurisdiction
+        recipient = metadata.get("sender") if status is not None else None
+        return PipelineResult(
+            sha256=sha256,
+            size=size,
+            outcome=outcome,
+            answer=status.content if status else None,
+            answer_to=recipient,
+            answer_filename=(
+                answer_filename(home, str(metadata.get("communication_type", "CRS")), status.message_ref_id)
+                if status
+                else None
+            ),
+            metadata={k: v for k, v in metadata.items() if k != "xml"},
+        )
+
+    def _stored_metadata(self, outcome: FileOutcome) -> dict[str, Any]:
+        with Session(self.engine) as session:
+            file = session.get_one(ReceivedFile, outcome.file_id)
+            return {
+                "profile": file.profile,
+                "sender": file.sender,
+                "receiver": file.receiver,
+                "communication_type": file.communication_type,
+                "sender_file_id": file.sender_file_id,
+            }
+
+
+def _with_seconds(result: PipelineResult, seconds: float) -> PipelineResult:
+    return replace(result, seconds=seconds)
+
+
+def process_packet(source: PacketSource, settings: Settings, engine: Engine) -> PipelineResult:
+    """Process one packet (bytes or a path) against the store behind `engine`."""
+    return Pipeline(settings, engine).process(source)

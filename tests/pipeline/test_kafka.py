@@ -1,0 +1,98 @@
+"""End to end through the real broker: NL and LU publish packets, BE's runner answers every one."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from aiokafka import ConsumerRecord
+
+from consumers.admin import ensure_topics
+from consumers.messages import FILENAME_HEADER, REASON_HEADER
+from consumers.pipeline_handler import PipelineHandler
+from consumers.runner import ConsumerTuning, InboundRunner
+from crypto.provision import AuthorityFolders
+from exchange.db import create_db_engine, upgrade
+from exchange.pipeline import Pipeline
+from exchange.settings import Settings
+from exchange.store import FileState
+from exchange.store.queries import files
+from tests.kafka_helpers import produce, read_topic, wait_for
+from tests.pipeline.conftest import builders, codes_of, crs_file, open_answer, seal, status_of
+
+FAST = ConsumerTuning(session_timeout_ms=2000, heartbeat_interval_ms=300, max_poll_interval_ms=10000)
+
+
+def test_partners_get_an_answer_for_every_file(
+    be_settings: Settings, benelux: dict[str, AuthorityFolders], kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    settings = be_settings.model_copy(
+        update={
+            "kafka_bootstrap_servers": kafka_bootstrap,
+            "topic_inbound": f"in-{run}",
+            "topic_status": f"status-{run}",
+            "topic_dlq": f"dlq-{run}",
+            "topic_flags": f"flags-{run}",
+            "topic_partitions": 3,
+        }
+    )
+    negative = replace(builders.account_report(doc_ref_id="NL2025BE-NEG"), balance=Decimal("-1.00"))
+    nl_header = builders.header(transmitting="NL", message_ref_id="NL2025BE0002")
+    nl_fi = builders.reporting_fi("NL2025BE-FI1", countries=("NL",))
+    sent = {
+        "LU valid": ("LU", crs_file("LU", message_ref_id="LU2025BE0001")),
+        "NL record error": ("NL", crs_file("NL", negative, header=nl_header, fi=nl_fi)),
+        "LU rejected": (
+            "LU",
+            crs_file("LU", message_ref_id="LU2025BE0003").replace(b">CRS701<", b">CRS799<"),
+        ),
+    }
+    packets = {name: (s, seal(doc, benelux[s], benelux["BE"], tmp_path)) for name, (s, doc) in sent.items()}
+    engine = create_db_engine(settings.effective_database_url)
+    upgrade(engine)
+    runner = InboundRunner(
+        settings, PipelineHandler(Pipeline(settings, engine)), group_id=f"be-{run}", tuning=FAST
+    )
+
+    async def scenario() -> tuple[list[ConsumerRecord[Any, Any]], list[ConsumerRecord[Any, Any]]]:
+        topics = [settings.topic_inbound, settings.topic_status, settings.topic_dlq, settings.topic_flags]
+        await ensure_topics(kafka_bootstrap, topics, 3, 1)
+        for sender, packet in packets.values():
+            await produce(kafka_bootstrap, settings.topic_inbound, packet, sender.encode())
+        await produce(kafka_bootstrap, settings.topic_inbound, b"not a packet at all", b"NL")
+        task = asyncio.create_task(runner.run())
+        await wait_for(lambda: runner.files_done == 4 or task.done(), 60)
+        runner.request_stop()
+        await task
+        answers = await read_topic(kafka_bootstrap, settings.topic_status, 3)
+        dead = await read_topic(kafka_bootstrap, settings.topic_dlq, 1)
+        return answers, dead
+
+    answers, dead = asyncio.run(scenario())
+    seen = {}
+    for record in answers:
+        recipient = record.key.decode()
+        message = open_answer(record.value, benelux[recipient])
+        assert dict(record.headers)[FILENAME_HEADER].startswith(b"BE_CRSStatus_")
+        original = message.findtext(".//{urn:oecd:ties:csm:v2}OriginalMessageRefID")
+        seen[original] = (recipient, status_of(message), codes_of(message, "FileError"),
+                          codes_of(message, "RecordError"))  # fmt: skip
+    assert seen == {
+        "LU2025BE0001": ("LU", "Accepted", [], []),
+        "NL2025BE0002": ("NL", "Accepted", [], [60002]),
+        "LU2025BE0003": ("LU", "Rejected", [50007], []),
+    }
+    (letter,) = dead
+    assert letter.value == b"not a packet at all"
+    assert dict(letter.headers)[REASON_HEADER]
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as session:
+        states = sorted(f.state for f in files(session))
+    assert states == sorted([FileState.ANSWERED, FileState.ANSWERED, FileState.REJECTED])
+    engine.dispose()
