@@ -1,5 +1,7 @@
-"""`exchange validate FILE`: the format and version of a file, its schema verdict and every finding.
+"""`exchange validate FILE`: the format and version of a file and every finding: schema and business rules.
 
+The same validation the pipeline runs, in one streaming pass. The rules that need the sender's earlier
+files (50009, 80000 across files, 80002, 80003, 80012-80014) run only with `--store`, against the store.
 Exit codes: 0 when nothing was found, 1 when there are findings, 2 for a usage error.
 """
 
@@ -10,9 +12,14 @@ from typing import Any
 
 import click
 
-from exchange import status
+from exchange import db, status
 from exchange.cli.context import CliContext, emit, json_option, pass_context
-from exchange.validation.schema import ValidationReport, validate
+from exchange.pipeline.document import DocumentPass, PlainChunks
+from exchange.records import MessageHeader
+from exchange.settings import Settings
+from exchange.validation.findings import Finding
+from exchange.validation.rules.store_history import StoreHistory
+from exchange.validation.source import iter_chunks
 
 UNKNOWN_REF = "UNKNOWN"  # OriginalMessageRefID when the file is too broken to show its own
 
@@ -35,8 +42,9 @@ def _human(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _status_message(report: ValidationReport, sender: str | None, home: str) -> str:
-    header = report.header
+def _status_message(
+    header: MessageHeader | None, findings: list[Finding], sender: str | None, home: str
+) -> str:
     sender = sender or (header.transmitting_country if header else None)
     if not sender:
         raise click.UsageError(
@@ -46,7 +54,7 @@ def _status_message(report: ValidationReport, sender: str | None, home: str) -> 
         message_ref_id=(header.message_ref_id if header else None) or UNKNOWN_REF, sender=sender.upper()
     )
     try:
-        message = status.build_status_message(original, report.findings, home=home)
+        message = status.build_status_message(original, findings, home=home)
     except ValueError as exc:
         raise click.UsageError(f"cannot address a status message: {exc}") from None
     return status.to_bytes(message).decode("utf-8")
@@ -63,6 +71,7 @@ def _status_message(report: ValidationReport, sender: str | None, home: str) -> 
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Validate with the schemas in this folder (one subfolder per format) instead of the product's.",
 )
+@click.option("--store", "with_store", is_flag=True, help="Also check against the sender's earlier files.")
 @json_option
 @pass_context
 def validate_command(
@@ -71,15 +80,49 @@ def validate_command(
     status_message: bool,
     sender: str | None,
     schema_dir: Path | None,
+    with_store: bool,
     as_json: bool,
 ) -> None:
-    """Detect FILE's format and version and validate it against its schema, streaming."""
+    """Detect FILE's format and version; check it against its schema and the business rules, streaming."""
     settings = context.settings
-    report = validate(file, schema_dir=schema_dir or settings.schema_dir, max_depth=settings.max_xml_depth)
-    result: dict[str, Any] = {"file": str(file), **report.to_dict()}
+    if schema_dir is not None:
+        settings = settings.model_copy(update={"schema_dir": schema_dir})
+    result, header, findings = _validate(file, settings, sender, with_store)
     if status_message:
-        result["status_message"] = _status_message(report, sender, settings.home_jurisdiction)
-        result["status"] = status.file_status(report.findings)
+        result["status_message"] = _status_message(header, findings, sender, settings.home_jurisdiction)
+        result["status"] = status.file_status(findings)
     emit(result, as_json, _human)
-    if report.findings:
+    if findings:
         click.get_current_context().exit(1)
+
+
+def _validate(
+    file: Path, settings: Settings, sender: str | None, with_store: bool
+) -> tuple[dict[str, Any], MessageHeader | None, list[Finding]]:
+    engine = db.create_db_engine(settings.effective_database_url) if with_store else None
+    try:
+        if engine is not None:
+            db.ping(engine)
+        history = StoreHistory(engine) if engine is not None else None
+        document = DocumentPass(PlainChunks(iter_chunks(file)), settings, history, sender)
+        document.start()
+        findings: list[Finding] = []
+        records = 0
+        for item in document.items():
+            if isinstance(item, Finding):
+                findings.append(item)
+            else:
+                records += 1
+    finally:
+        if engine is not None:
+            engine.dispose()
+    report = document.validation.result()
+    result: dict[str, Any] = {
+        "file": str(file),
+        **report.to_dict(),
+        "valid": not findings,
+        "findings": [finding.to_dict() for finding in findings],
+        "records": records,
+        "history_checked": with_store,
+    }
+    return result, document.header, findings

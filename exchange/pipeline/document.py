@@ -8,8 +8,9 @@ the last record, where the store still rolls the whole file back if one of them 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from lxml import etree
 
@@ -26,8 +27,34 @@ from exchange.validation.schema import SchemaValidation
 _CHUNK = 1 << 16
 
 
+class ChunkSource(Protocol):
+    """The document's bytes, and whatever check of them is only decided at the end."""
+
+    size: int
+
+    def __iter__(self) -> Iterator[bytes]: ...
+
+    def settle(self) -> PacketError | None: ...
+
+
 @dataclass
-class _VerifiedChunks:
+class PlainChunks:
+    """A document with nothing around it to verify: a file given to `exchange validate`."""
+
+    chunks: Iterable[bytes]
+    size: int = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.chunks:
+            self.size += len(chunk)
+            yield chunk
+
+    def settle(self) -> PacketError | None:
+        return None
+
+
+@dataclass
+class VerifiedChunks:
     """The packet's plaintext as chunks; a failed check ends the stream and is kept, not raised.
 
     Raising through the validator would abort the store's transaction without recording why; keeping
@@ -60,20 +87,23 @@ class _VerifiedChunks:
 
 @dataclass
 class DocumentPass:
-    """Validates one opened packet's document; `header` is known once `start()` returned."""
+    """Validates one document (schema, then business rules); `header` is known once `start()` returned.
 
-    opened: OpenedPacket
+    `sender` scopes the history lookups; None takes the header's TransmittingCountry.
+    """
+
+    source: ChunkSource
     settings: Settings
     history: History | None
-    sender: str
+    sender: str | None = None
     header: MessageHeader | None = None
     spec: FormatSpec | None = None
-    _chunks: _VerifiedChunks = field(init=False)
+    _chunks: ChunkSource = field(init=False)
     _validation: SchemaValidation = field(init=False)
     _elements: Iterator[etree._Element] = field(init=False)
 
     def __post_init__(self) -> None:
-        self._chunks = _VerifiedChunks(self.opened)
+        self._chunks = self.source
         self._validation = SchemaValidation(
             iter(self._chunks),
             schema_dir=self.settings.schema_dir,
@@ -85,6 +115,10 @@ class DocumentPass:
     @property
     def payload_size(self) -> int:
         return self._chunks.size
+
+    @property
+    def validation(self) -> SchemaValidation:
+        return self._validation
 
     def start(self) -> None:
         """Read up to the message header, the first element the validator hands out."""

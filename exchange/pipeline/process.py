@@ -29,7 +29,7 @@ from crypto import (
 from exchange.errors import ServiceUnavailableError
 from exchange.logs import get_logger
 from exchange.pipeline.answer import StatusAnswer, answer_filename, answerable_country
-from exchange.pipeline.document import DocumentPass
+from exchange.pipeline.document import DocumentPass, VerifiedChunks
 from exchange.settings import Settings
 from exchange.store import FileOutcome, FileState, PacketInfo, advance_state, reject_file, store_file
 from exchange.store.files import file_outcome, mark_answered, register_file
@@ -203,7 +203,8 @@ class Pipeline:
         packet = _packet_info(sha256, size, metadata, opened.receiver)
         file_id = register_file(self.engine, packet)
         advance_state(self.engine, sha256, FileState.OPENED)
-        document = DocumentPass(opened, self.settings, StoreHistory(self.engine, file_id), metadata.sender)
+        history = StoreHistory(self.engine, file_id)
+        document = DocumentPass(VerifiedChunks(opened), self.settings, history, metadata.sender)
         document.start()
         answer = StatusAnswer(self.settings, metadata, receiving.keyring, receiving.trust)
         country = answerable_country(

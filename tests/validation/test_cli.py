@@ -11,6 +11,12 @@ from lxml import etree
 from exchange.cli.main import main
 
 
+@pytest.fixture(autouse=True)
+def _germany_receives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The official sample goes from Spain to Germany: validate it as Germany would."""
+    monkeypatch.setenv("EXCHANGE_HOME_JURISDICTION", "DE")
+
+
 @pytest.fixture
 def sample(standards_dir: Path) -> Path:
     return standards_dir / "samples/crs/valid-2.0.xml"
@@ -56,7 +62,7 @@ def test_the_status_message_that_would_be_sent(
     assert result["status"] == "Rejected"
     ns = "{urn:oecd:ties:csm:v2}"
     assert message.findtext(f"{ns}MessageSpec/{ns}ReceivingCountry") == "ES"
-    assert message.findtext(f"{ns}MessageSpec/{ns}TransmittingCountry") == "BE"  # the default home
+    assert message.findtext(f"{ns}MessageSpec/{ns}TransmittingCountry") == "DE"  # the home jurisdiction
 
 
 def test_the_status_message_in_text_mode(sample: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -115,3 +121,42 @@ def test_the_official_schemas_can_be_used_instead(
 )
 def test_usage_errors_exit_2(args: list[str]) -> None:
     assert main(args) == 2
+
+
+def test_business_rules_run_too(sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    negative = tmp_path / "negative.xml"
+    negative.write_bytes(sample.read_bytes().replace(b'currCode="EUR">1500.00', b'currCode="EUR">-1500.00'))
+    assert main(["validate", "--json", str(negative)]) == 1
+    result = json.loads(capsys.readouterr().out)
+    assert [(f["code"], f["doc_ref_ids"]) for f in result["findings"]] == [(60002, ["ESAR20250001"])]
+    assert result["records"] == 4
+
+
+def test_a_file_for_another_receiver_is_50012(
+    sample: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EXCHANGE_HOME_JURISDICTION", "BE")
+    assert main(["validate", "--json", str(sample)]) == 1
+    assert [f["code"] for f in json.loads(capsys.readouterr().out)["findings"]] == [50012]
+
+
+def test_history_rules_with_the_store(
+    sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Against an empty store, the sample's corrections name nothing known: 80002 needs --store."""
+    correction = tmp_path / "correction.xml"
+    text = sample.read_bytes().replace(b"CRS701", b"CRS702")
+    text = text.replace(
+        b"<stf:DocTypeIndic>OECD1</stf:DocTypeIndic>\n          <stf:DocRefId>ESAR20250001</stf:DocRefId>",
+        b"<stf:DocTypeIndic>OECD2</stf:DocTypeIndic>\n          <stf:DocRefId>ESAR20250001B</stf:DocRefId>"
+        b"\n          <stf:CorrDocRefId>ESAR20250001</stf:CorrDocRefId>",
+    )
+    correction.write_bytes(text)
+    monkeypatch.setenv("EXCHANGE_DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
+    assert main(["db", "upgrade"]) == 0
+    capsys.readouterr()
+    main(["validate", "--json", str(correction)])
+    without = {f["code"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    main(["validate", "--json", "--store", str(correction)])
+    with_store = {f["code"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert 80002 not in without and 80002 in with_store
