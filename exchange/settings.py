@@ -101,6 +101,27 @@ class Settings(BaseSettings):
         False, description="Accept XML signatures and digests that use SHA-1 (refused by default: 50004)."
     )
 
+    reconcile_match_probability: float = Field(
+        0.9,
+        gt=0,
+        le=1,
+        description="Posterior probability at which record linkage accepts its best candidate as the "
+        "reported party (below it, the candidates go to an analyst).",
+    )
+    reconcile_candidate_probability: float = Field(
+        0.05,
+        gt=0,
+        le=1,
+        description="Smallest posterior probability for a taxpayer to be listed as a candidate.",
+    )
+    reconcile_max_candidates: int = Field(5, ge=1, description="Most candidates kept per reported party.")
+    reconcile_max_block_size: int = Field(
+        100,
+        ge=1,
+        description="Blocking keys shared by more taxpayers than this are not looked up (they say too little "
+        "and cost the most); raise it for very large registries.",
+    )
+
     log_level: str = Field("info", description="debug, info, warning or error.")
     log_format: LogFormat = Field(LogFormat.AUTO, description="auto, console or json.")
     metrics_port: int = Field(9464, ge=0, le=65535, description="Prometheus metrics port of `exchange run`.")

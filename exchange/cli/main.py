@@ -20,6 +20,8 @@ from exchange.cli.demo import demo_command
 from exchange.cli.keys import keys_group
 from exchange.cli.packet import packet_group
 from exchange.cli.process import process_command
+from exchange.cli.reconcile import reconcile_command
+from exchange.cli.registry import registry_group
 from exchange.cli.rules import rules_command
 from exchange.cli.run import run_command
 from exchange.cli.store import files_group
@@ -55,6 +57,8 @@ cli.add_command(keys_group)
 cli.add_command(packet_group)
 cli.add_command(process_command)
 cli.add_command(run_command)
+cli.add_command(registry_group)
+cli.add_command(reconcile_command)
 cli.add_command(files_group)
 cli.add_command(rules_command)
 cli.add_command(validate_command)

@@ -1,0 +1,69 @@
+"""The registry's rows as plain values: what a load reads from CSV or Parquet, what the synthetic
+generator produces, and what both hand to the database. Taxpayers are referred to by their national
+identifier (with the country that issued it), never by a database id, so files can be loaded in any
+order and again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from exchange.records import PartyKind
+
+
+@dataclass(frozen=True, slots=True)
+class TaxpayerData:
+    national_id: str
+    kind: PartyKind
+    id_country: str = "BE"
+    given_names: str | None = None
+    family_name: str | None = None
+    organisation_name: str | None = None
+    birth_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AddressData:
+    national_id: str
+    valid_from: date
+    city: str
+    country_code: str = "BE"
+    valid_to: date | None = None
+    street: str | None = None
+    house_number: str | None = None
+    post_code: str | None = None
+    id_country: str = "BE"
+
+
+@dataclass(frozen=True, slots=True)
+class TaxReturnData:
+    national_id: str
+    tax_year: int
+    total_income: Decimal
+    foreign_interest: Decimal = Decimal(0)
+    foreign_dividends: Decimal = Decimal(0)
+    foreign_gains: Decimal = Decimal(0)
+    foreign_other: Decimal = Decimal(0)
+    id_country: str = "BE"
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredAccountData:
+    national_id: str
+    tax_year: int
+    country_code: str
+    institution: str
+    id_country: str = "BE"
+
+
+@dataclass(frozen=True, slots=True)
+class BenefitData:
+    national_id: str
+    year: int
+    kind: str
+    amount: Decimal
+    id_country: str = "BE"
+
+
+RegistryRow = TaxpayerData | AddressData | TaxReturnData | DeclaredAccountData | BenefitData

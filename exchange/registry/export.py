@@ -1,0 +1,89 @@
+"""Writing a synthetic population as registry files (CSV or Parquet, the columns `registry load`
+reads), and the foreign reports about it with their ground truth kept in a separate file."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from exchange.registry.columns import TABLES
+from exchange.registry.data import RegistryRow
+from exchange.registry.load import population_tables
+from exchange.registry.synthetic.population import Population
+from exchange.registry.synthetic.reports import SyntheticReport
+
+
+def _columns(table: str) -> list[str]:
+    spec = TABLES[table]
+    return ["national_id", *sorted(spec.required - {"national_id"}), *sorted(spec.optional)]
+
+
+def _record(row: RegistryRow, columns: Sequence[str]) -> dict[str, Any]:
+    values = dataclasses.asdict(row)
+    if "kind" in values and isinstance(values["kind"], Enum):
+        values["kind"] = values["kind"].value
+    return {column: values.get(column) for column in columns}
+
+
+def _csv_value(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def write_table(rows: Sequence[RegistryRow], table: str, path: Path) -> Path:
+    columns = _columns(table)
+    records = [_record(row, columns) for row in rows]
+    if path.suffix == ".parquet":
+        empty = pa.table({column: pa.array([], pa.string()) for column in columns})
+        pq.write_table(pa.Table.from_pylist(records) if records else empty, path)
+        return path
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        writer.writerows([_csv_value(record[c]) for c in columns] for record in records)
+    return path
+
+
+def write_population(population: Population, directory: Path, fmt: str = "csv") -> dict[str, Path]:
+    """One file per registry table, named after it (taxpayers.csv, addresses.csv, ...)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    return {
+        table: write_table(rows, table, directory / f"{table}.{fmt}")
+        for table, rows in population_tables(population).items()
+    }
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, date | Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def write_reports(reports: Sequence[SyntheticReport], directory: Path, sender: str) -> tuple[Path, Path]:
+    """reports_{sender}.jsonl (one AccountReport per line, as the demo turns them into CRS XML) and
+    truth_{sender}.csv (who each reported party really is, and what was garbled)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    report_path = directory / f"reports_{sender}.jsonl"
+    truth_path = directory / f"truth_{sender}.csv"
+    with report_path.open("w", encoding="utf-8") as handle:
+        for item in reports:
+            record = dataclasses.asdict(item.report) | {"institution": item.institution.name}
+            handle.write(json.dumps(record, default=_json_default, ensure_ascii=False) + "\n")
+    with truth_path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["doc_ref_id", "party", "national_id", "noise"])
+        for item in reports:
+            for position, (truth, labels) in enumerate(zip(item.truth, item.noise, strict=True)):
+                writer.writerow([item.report.doc_spec.doc_ref_id, position, truth or "", "; ".join(labels)])
+    return report_path, truth_path
