@@ -9,7 +9,7 @@ PYTEST_ARGS ?= -n auto
 $(BIN)/exchange: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,bench]'
 	touch $@
 
 setup: $(BIN)/exchange
