@@ -1,90 +1,88 @@
-"""`exchange demo`: the product's main job on the embedded default (embedded broker, SQLite).
-
-For now it brings up the embedded broker with the product's topics and a migrated SQLite store, and
-proves both work (a record through the broker, the schema at head); the pipeline joins it as it lands.
-"""
+"""`exchange demo`: the product's main job on the embedded default (embedded broker, SQLite)."""
 
 from __future__ import annotations
 
-import asyncio
+import os
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
 import click
 
-from exchange import db
 from exchange.cli.context import CliContext, emit, json_option, pass_context
-from exchange.instance import claim_store
+from exchange.logs import configure_logging
 
 
-def _human(result: dict[str, Any]) -> str:
-    broker, store = result["broker"], result["store"]
-    return "\n".join(
-        [
-            f"broker  ready  {broker['bootstrap_servers']}  topics: {', '.join(broker['topics'])}  "
-            f"probe {broker['probe_ms']:.0f} ms",
-            f"store   ready  {store['database']}  schema {store['revision']}  "
-            f"home {store['home_jurisdiction']}",
-            f"demo finished in {result['seconds']:.1f}s"
-            + (f"; store kept in {store['path']}" if result["kept"] else ""),
+def _human(summary: dict[str, Any]) -> str:
+    lines = ["", f"exchange demo: {summary['home']} received {summary['files_sent']} files from NL and LU "
+             f"in {summary['seconds']:.0f}s", ""]  # fmt: skip
+    lines.append("files")
+    for file in summary["files"]:
+        codes = ", ".join(f"{code}×{n}" if n > 1 else code for code, n in file["codes"].items()) or "-"
+        lines.append(
+            f"  {file['file_id']:>3} {file['sender']} {file['message_ref_id'] or '(unread)'!s:<22} "
+            f"{file['disposition']:<21} codes {codes:<22} answer {file['answer'] or '-'}"
+        )
+    outcomes = ", ".join(f"{n} {name}" for name, n in sorted(summary["outcomes"].items()))
+    lines += ["", f"outcomes: {outcomes}"]
+    lines.append(f"codes: {', '.join(f'{c}×{n}' for c, n in summary['codes'].items()) or 'none'}")
+    answers = summary["answers"]
+    read = ", ".join(f"{n} {status}" for status, n in answers["read_by_partners"].items())
+    lines.append(f"status messages: {answers['sent']} sent on the status topic; the partners read {read}")
+    versions = summary["account_report_versions"]
+    lines.append("account reports: " + ", ".join(f"{n} {state}" for state, n in sorted(versions.items())))
+    matching = summary["matching"]
+    if matching["parties"]:
+        decisions = ", ".join(f"{n} {d}" for d, n in matching["decisions"].items())
+        lines.append(
+            f"reconciliation: {matching['parties']} reported parties: {decisions}; against the ground truth "
+            f"precision {matching['precision']}, recall {matching['recall']}"
+        )
+    if summary.get("kept"):
+        store = summary["store"]
+        lines += [
+            "",
+            "explore further:",
+            f"  EXCHANGE_DATABASE_URL={store} exchange files list",
+            f"  EXCHANGE_DATABASE_URL={store} exchange files errors 60002",
+            f"  EXCHANGE_DATABASE_URL={store} exchange status",
         ]
-    )
+    return "\n".join(lines)
 
 
 @click.command("demo")
+@click.option("--size", default=5000, show_default=True, help="Taxpayers in the synthetic Belgian registry.")
+@click.option(
+    "--seed", default=1, show_default=True, help="Seed of the synthetic data: same seed, same demo."
+)
 @click.option("--keep", is_flag=True, help="Keep the demo store for the analyst commands afterwards.")
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where the demo's SQLite store goes (default: data_dir/demo).",
+    help="Where the demo's store, keys and packets go (default: data_dir/demo).",
 )
 @json_option
 @pass_context
-def demo_command(context: CliContext, keep: bool, data_dir: Path | None, as_json: bool) -> None:
-    """Run the main job end to end on the embedded broker and a SQLite store."""
-    from consumers.admin import ensure_topics, product_topics
-    from consumers.embedded_broker import EmbeddedBroker
-    from consumers.probe import roundtrip
+def demo_command(
+    context: CliContext, size: int, seed: int, keep: bool, data_dir: Path | None, as_json: bool
+) -> None:
+    """Run the main job end to end: BE receives NL's and LU's files through Kafka and answers them."""
+    from exchange.demo.run import run_demo
 
     settings = context.settings
-    started = time.perf_counter()
-    demo_dir = data_dir or settings.data_dir / "demo"
-    if demo_dir.exists():
-        shutil.rmtree(demo_dir)  # every demo starts from an empty store
-    demo_dir.mkdir(parents=True)
-    database_url = f"sqlite:///{demo_dir / 'exchange.db'}"
-
-    with EmbeddedBroker(log_path=demo_dir / "broker.log") as broker:
-        topics = product_topics(settings)
-        asyncio.run(
-            ensure_topics(broker.bootstrap_servers, topics, settings.topic_partitions, replication_factor=1)
-        )
-        probe_seconds = asyncio.run(roundtrip(broker.bootstrap_servers, settings.topic_inbound))
-
-        engine = db.create_db_engine(database_url)
-        try:
-            revision = db.upgrade(engine)
-            identity = claim_store(engine, settings)
-        finally:
-            engine.dispose()
-
-    result = {
-        "broker": {
-            "bootstrap_servers": broker.bootstrap_servers,
-            "topics": topics,
-            "probe_ms": probe_seconds * 1000,
-        },
-        "store": {
-            "database": database_url,
-            "path": str(demo_dir),
-            "revision": revision,
-            "home_jurisdiction": identity.home_jurisdiction,
-        },
-        "kept": keep,
-        "seconds": time.perf_counter() - started,
-    }
-    if not keep:
-        shutil.rmtree(demo_dir, ignore_errors=True)
-    emit(result, as_json, _human)
+    if not context.overrides.get("log_level") and "EXCHANGE_LOG_LEVEL" not in os.environ:
+        # The demo talks through its progress and summary; the per-file log lines would drown them.
+        configure_logging("error", settings.log_format.value)
+    directory = data_dir or settings.data_dir / "demo"
+    if directory.exists():
+        shutil.rmtree(directory)  # every demo starts from an empty store
+    directory.mkdir(parents=True)
+    if not as_json:
+        click.echo(f"exchange demo in {directory}", err=True)
+    try:
+        summary = run_demo(settings, directory, size=size, seed=seed, show_progress=not as_json)
+    finally:
+        if not keep:
+            shutil.rmtree(directory, ignore_errors=True)
+    summary["kept"] = keep
+    emit(summary, as_json, _human)

@@ -30,10 +30,12 @@ from exchange.errors import ServiceUnavailableError
 from exchange.logs import get_logger
 from exchange.pipeline.answer import StatusAnswer, answer_filename, answerable_country
 from exchange.pipeline.document import DocumentPass, VerifiedChunks
+from exchange.reconcile import reconcile_file
 from exchange.settings import Settings
 from exchange.store import FileOutcome, FileState, PacketInfo, advance_state, reject_file, store_file
 from exchange.store.files import file_outcome, mark_answered, register_file
 from exchange.store.models import ReceivedFile
+from exchange.store.writer import ProgressHook
 from exchange.validation.findings import file_error
 from exchange.validation.rules.store_history import StoreHistory
 
@@ -114,11 +116,13 @@ def _packet_info(sha256: str, size: int, metadata: PacketMetadata, receiver: str
 
 class Pipeline:
     """The chain for one store; keys and partner certificates are read per packet, so a key or a
-    certificate dropped into its folder is used from the next packet on, without a restart."""
+    certificate dropped into its folder is used from the next packet on, without a restart.
+    `on_batch` is the store's progress hook, called inside the file's transaction after each batch."""
 
-    def __init__(self, settings: Settings, engine: Engine) -> None:
+    def __init__(self, settings: Settings, engine: Engine, on_batch: ProgressHook | None = None) -> None:
         self.settings = settings
         self.engine = engine
+        self.on_batch = on_batch
 
     def process(self, source: PacketSource) -> PipelineResult:
         started = time.perf_counter()
@@ -151,10 +155,12 @@ class Pipeline:
             mark_answered(self.engine, result.sha256)
 
     def _replay(self, sha256: str, size: int) -> PipelineResult | None:
-        """A packet already settled is answered from the store, without opening it again."""
+        """A packet already settled is answered from the store, without opening it again; the steps
+        after storing that a crash interrupted are completed first."""
         outcome = file_outcome(self.engine, sha256)
         if outcome is None or outcome.status_message is None:
             return None
+        self._complete(outcome)
         return self._answered(sha256, size, replace(outcome, replayed=True), self._stored_metadata(outcome))
 
     def _process_new(self, source: PacketSource, sha256: str, size: int) -> PipelineResult:
@@ -211,9 +217,22 @@ class Pipeline:
             metadata, document.header.transmitting_country if document.header else None
         )
         outcome = store_file(
-            self.engine, packet, document.header, document.items(), status=answer if country else None
+            self.engine,
+            packet,
+            document.header,
+            document.items(),
+            status=answer if country else None,
+            on_batch=self.on_batch,
         )
+        self._complete(outcome)
         return self._answered(sha256, size, outcome, metadata.as_dict())
+
+    def _complete(self, outcome: FileOutcome) -> None:
+        """Reconcile a stored file's parties with the registry. Each step is idempotent and moves the
+        file's state forward, so a redelivery after a crash finishes exactly what was left."""
+        if outcome.state is FileState.STORED:
+            reconcile_file(self.engine, outcome.file_id, self.settings)
+            advance_state(self.engine, outcome.packet_sha256, FileState.RECONCILED)
 
     def _answered(
         self, sha256: str, size: int, outcome: FileOutcome, metadata: dict[str, Any]

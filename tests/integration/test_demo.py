@@ -1,38 +1,78 @@
-"""`exchange demo`, the README's first command, end to end on the embedded broker and SQLite."""
+"""`exchange demo`, the README's first command, end to end at a small size, its summary checked
+against the store it leaves behind."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from exchange import db
 from exchange.cli.main import main
+from exchange.reconcile.models import PartyMatch
+from exchange.store import FileState
+from exchange.store.models import ReceivedFile, StatusMessageRow
+
+pytestmark = pytest.mark.slow
 
 
-def test_demo_brings_up_broker_and_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "--json", "--keep", "--data-dir", str(tmp_path / "demo")]) == 0
-    result = json.loads(capsys.readouterr().out)
-    assert result["broker"]["topics"] == [
-        "exchange.inbound",
-        "exchange.status",
-        "exchange.dlq",
-        "exchange.flags",
-    ]
-    assert result["broker"]["probe_ms"] > 0
-    assert result["store"]["revision"] == db.head_revision()
-    # The kept store is a real, migrated SQLite database.
-    engine = db.create_db_engine(result["store"]["database"])
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, object], Path]:
+    directory = tmp_path_factory.mktemp("demo") / "run"
+    capture = tmp_path_factory.mktemp("out") / "summary.json"
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["demo", "--json", "--keep", "--size", "400", "--data-dir", str(directory)]) == 0
+    capture.write_text(out.getvalue())
+    return json.loads(out.getvalue()), directory
+
+
+def test_every_file_sent_was_settled_and_answered(demo: tuple[dict[str, object], Path]) -> None:
+    summary, directory = demo
+    engine = db.create_db_engine(f"sqlite:///{directory / 'exchange.db'}")
     try:
-        assert db.current_revision(engine) == db.head_revision()
-        assert "instance_identity" in inspect(engine).get_table_names()
+        with Session(engine) as session:
+            files = session.scalars(select(ReceivedFile)).all()
+            answered = session.scalar(
+                select(func.count()).select_from(StatusMessageRow).where(StatusMessageRow.sent_at.is_not(None))
+            )
+            matches = Counter(session.scalars(select(PartyMatch.decision)))
     finally:
         engine.dispose()
+    assert len(files) == summary["files_sent"]
+    assert answered == summary["answers"]["sent"] == len(files)  # type: ignore[index]
+    rejected = sum(1 for f in files if f.state is FileState.REJECTED)
+    assert summary["outcomes"].get("rejected") == rejected  # type: ignore[attr-defined]
+    assert rejected >= 4  # the malformed files and the forged packets, from both senders
+    read = summary["answers"]["read_by_partners"]  # type: ignore[index]
+    assert read["Rejected"] == rejected and read["Accepted"] == len(files) - rejected
+    assert dict(sorted(matches.items())) == summary["matching"]["decisions"]  # type: ignore[index]
+
+
+def test_codes_and_corrections_show_up(demo: tuple[dict[str, object], Path]) -> None:
+    summary, _ = demo
+    codes = summary["codes"]
+    assert {"50004", "50007", "60002"} <= set(codes)  # type: ignore[arg-type]
+    versions = summary["account_report_versions"]
+    assert versions["superseded"] > 0 and versions["deleted"] > 0  # type: ignore[index]
+
+
+def test_reconciliation_is_accurate_on_the_demo(demo: tuple[dict[str, object], Path]) -> None:
+    matching = summary_matching = demo[0]["matching"]
+    assert summary_matching["parties"] > 0  # type: ignore[index]
+    assert matching["precision"] >= 0.95  # type: ignore[index]
+    assert matching["recall"] >= 0.8  # type: ignore[index]
 
 
 def test_demo_cleans_up_without_keep(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "--data-dir", str(tmp_path / "demo")]) == 0
-    assert "broker  ready" in capsys.readouterr().out
+    assert main(["demo", "--size", "200", "--data-dir", str(tmp_path / "demo")]) == 0
+    out = capsys.readouterr().out
+    assert "exchange demo: BE received" in out and "status messages:" in out
     assert not (tmp_path / "demo").exists()

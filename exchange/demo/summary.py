@@ -1,0 +1,138 @@
+"""The demo's summary, read back from the store (not from the plan): files, codes, answers, chains."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from lxml import etree
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from crypto import ReceivingContext, open_packet
+from crypto.provision import AuthorityFolders
+from exchange.demo.scenario import Scenario
+from exchange.reconcile.models import PartyMatch
+from exchange.registry.models import Taxpayer
+from exchange.settings import Settings
+from exchange.store import FileState
+from exchange.store.models import AccountReportRow, DocRecord, PartyRow, ReceivedFile
+from exchange.store.states import RecordKind
+
+_CSM = "{urn:oecd:ties:csm:v2}"
+
+
+def _disposition(file: ReceivedFile) -> str:
+    if file.state is FileState.REJECTED:
+        return "rejected"
+    return "accepted_with_errors" if file.findings else "accepted"
+
+
+def _read_answer(content: bytes, recipient: AuthorityFolders) -> str:
+    """What the partner reads in our answer: it must open with its key and verify with our certificate."""
+    context = ReceivingContext(keyring=recipient.keyring(), trust=recipient.trust())
+    with open_packet(content, context) as opened:
+        message = etree.fromstring(opened.stream.read())
+        opened.verdict()
+    return str(message.findtext(f".//{_CSM}ValidationResult/{_CSM}Status"))
+
+
+def _files(session: Session, authorities: dict[str, AuthorityFolders]) -> list[dict[str, Any]]:
+    query = (
+        select(ReceivedFile)
+        .options(selectinload(ReceivedFile.findings), selectinload(ReceivedFile.status_message))
+        .order_by(ReceivedFile.id)
+    )
+    files = []
+    for file in session.scalars(query):
+        answer = file.status_message
+        files.append(
+            {
+                "file_id": file.id,
+                "sender": file.sender,
+                "message_ref_id": file.message_ref_id,
+                "disposition": _disposition(file),
+                "state": file.state.value,
+                "codes": dict(Counter(str(f.code) for f in file.findings)),
+                "records_stored": file.records_stored,
+                "answer": _read_answer(answer.content, authorities[file.sender]) if answer else None,
+                "answered": answer is not None and answer.sent_at is not None,
+            }
+        )
+    return files
+
+
+def _chains(session: Session) -> dict[str, int]:
+    query = (
+        select(DocRecord.state, func.count())
+        .where(DocRecord.kind == RecordKind.ACCOUNT_REPORT)
+        .group_by(DocRecord.state)
+    )
+    return {state.value: count for state, count in session.execute(query)}
+
+
+def _truth_of(scenario: Scenario, doc_ref_id: str, position: int) -> str | bool | None:
+    """The national id behind a reported party (None: not in the registry); False when unknown.
+
+    Corrections and deletions carry new DocRefIds (`…-C1`, `…-D1`) about the same people.
+    """
+    synthetic = scenario.truth.get(doc_ref_id) or scenario.truth.get(doc_ref_id.rsplit("-", 1)[0])
+    if synthetic is None or position >= len(synthetic.truth):
+        return False
+    return synthetic.truth[position]
+
+
+def _matching(session: Session, scenario: Scenario) -> dict[str, Any]:
+    """Reconciliation's decisions, and how they compare with the ground truth the generator kept aside."""
+    query = (
+        select(PartyMatch.decision, Taxpayer.national_id, DocRecord.doc_ref_id, PartyRow.position)
+        .join(PartyRow, PartyRow.id == PartyMatch.party_id)
+        .join(AccountReportRow, AccountReportRow.id == PartyRow.account_report_id)
+        .join(DocRecord, DocRecord.id == AccountReportRow.doc_record_id)
+        .outerjoin(Taxpayer, Taxpayer.id == PartyMatch.taxpayer_id)
+    )
+    decisions: Counter[str] = Counter()
+    right = wrong = registered = found = 0
+    for decision, national_id, doc_ref_id, position in session.execute(query):
+        decisions[decision] += 1
+        truth = _truth_of(scenario, doc_ref_id, position)
+        if truth is False:
+            continue
+        registered += truth is not None
+        if decision == "match":
+            right += national_id == truth
+            wrong += national_id != truth
+            found += truth is not None and national_id == truth
+    parties = sum(decisions.values())
+    return {
+        "parties": parties,
+        "decisions": dict(sorted(decisions.items())),
+        "match_rate": round(decisions["match"] / parties, 3) if parties else None,
+        "precision": round(right / (right + wrong), 4) if right + wrong else None,
+        "recall": round(found / registered, 4) if registered else None,
+    }
+
+
+def summarize(
+    engine: Engine, settings: Settings, scenario: Scenario, authorities: dict[str, AuthorityFolders]
+) -> dict[str, Any]:
+    with Session(engine) as session:
+        files = _files(session, authorities)
+        chains = _chains(session)
+        matching = _matching(session, scenario)
+    codes: Counter[str] = Counter()
+    for file in files:
+        codes.update(file["codes"])
+    return {
+        "home": settings.home_jurisdiction,
+        "files_sent": len(scenario.files),
+        "files": files,
+        "outcomes": dict(Counter(file["disposition"] for file in files)),
+        "codes": dict(sorted(codes.items())),
+        "answers": {
+            "sent": sum(1 for file in files if file["answered"]),
+            "read_by_partners": dict(Counter(str(file["answer"]) for file in files if file["answer"])),
+        },
+        "account_report_versions": chains,
+        "matching": matching,
+    }
