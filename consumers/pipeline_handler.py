@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Engine
+
+from consumers.faults import FaultInjector
 from consumers.messages import HandlingResult, InboundPacket, Reply
 from exchange.pipeline import Pipeline
+from exchange.settings import Settings
 
 
 class PipelineHandler:
@@ -26,3 +30,9 @@ class PipelineHandler:
             codes=codes,
             after_publish=lambda: self.pipeline.mark_answered(result),
         )
+
+
+def pipeline_handler(settings: Settings, engine: Engine, faults: FaultInjector) -> PipelineHandler:
+    """The handler of `exchange run`; only an armed fault injector (crash tests) hooks into the store."""
+    on_batch = faults.before_store_commit if faults.armed else None
+    return PipelineHandler(Pipeline(settings, engine, on_batch=on_batch))

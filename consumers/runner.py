@@ -31,6 +31,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from consumers.admin import ensure_topics, product_topics
 from consumers.claim_check import ClaimCheck, ClaimCheckError, redeem
+from consumers.faults import FaultInjector, FaultPoint
 from consumers.messages import (
     CLAIM_CHECK_CONTENT_TYPE,
     CONTENT_TYPE_HEADER,
@@ -91,12 +92,14 @@ class InboundRunner:
         group_id: str | None = None,
         tuning: ConsumerTuning | None = None,
         metrics: RunnerMetrics | None = None,
+        faults: FaultInjector | None = None,
     ) -> None:
         self.settings = settings
         self.handler = handler
         self.group_id = group_id or settings.kafka_consumer_group
         self.tuning = tuning or ConsumerTuning()
         self.metrics = metrics or RunnerMetrics()
+        self.faults = faults or FaultInjector()  # disarmed unless the crash tests arm it
         self.stop_requested = asyncio.Event()
         self.files_done = 0
         self.assignments = 0
@@ -181,8 +184,10 @@ class InboundRunner:
         else:
             self.metrics.bytes.inc(packet.size)
             result = await self._handle(packet)
+            self.faults.reach(FaultPoint.AFTER_STORE_COMMIT)
         await self._publish(record, result)
         await self._after_publish(result)
+        self.faults.reach(FaultPoint.AFTER_PUBLISH)
         await self._commit(partition, record.offset + 1)
         self.files_done += 1
         self._count(result, time.perf_counter() - started)

@@ -6,6 +6,7 @@ import asyncio
 import signal
 from collections.abc import Callable
 
+from consumers.faults import FaultInjector
 from consumers.messages import PacketHandler
 from consumers.metrics import RunnerMetrics
 from consumers.runner import ConsumerTuning, InboundRunner
@@ -15,12 +16,17 @@ from exchange.settings import Settings
 log = get_logger(__name__)
 
 
-async def serve(settings: Settings, handler: PacketHandler, tuning: ConsumerTuning | None = None) -> int:
+async def serve(
+    settings: Settings,
+    handler: PacketHandler,
+    tuning: ConsumerTuning | None = None,
+    faults: FaultInjector | None = None,
+) -> int:
     """Run until SIGTERM or SIGINT: the file in hand is finished (or left uncommitted), then leave."""
     metrics = RunnerMetrics()
     if settings.metrics_port:
         metrics.serve(settings.metrics_port)
-    runner = InboundRunner(settings, handler, tuning=tuning, metrics=metrics)
+    runner = InboundRunner(settings, handler, tuning=tuning, metrics=metrics, faults=faults)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, _stopper(runner, signum))

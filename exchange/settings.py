@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import re
+from decimal import Decimal
 from enum import StrEnum
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +124,64 @@ class Settings(BaseSettings):
         "and cost the most); raise it for very large registries.",
     )
 
+    flag_currency: str = Field(
+        "EUR",
+        description="Currency of the domestic returns: reported amounts in another currency are left out "
+        "of the flags' amount comparisons.",
+    )
+    flag_undeclared_min_balance: Decimal = Field(
+        Decimal(0),
+        ge=0,
+        description="DC01: smallest balance of an undeclared foreign account that is flagged.",
+    )
+    flag_income_gap_min: Decimal = Field(
+        Decimal(100), ge=0, description="DC02: reported income of a kind must exceed the declared by more."
+    )
+    flag_income_gap_ratio: float = Field(
+        0.1, ge=0, le=1, description="DC02: ... and by more than this share of the reported income."
+    )
+    flag_cohort_z: float = Field(
+        3.5,
+        gt=0,
+        description="DC03: robust z-score of log(foreign balance / total income) within the income band "
+        "above which a balance is out of proportion.",
+    )
+    flag_cohort_min_size: int = Field(
+        20, ge=3, description="DC03: fewest holders in an income band to judge a balance against."
+    )
+    flag_income_bands: list[Decimal] = Field(
+        default_factory=lambda: [Decimal(v) for v in (15000, 30000, 50000, 80000, 150000)],
+        description="DC03: ascending edges of the declared total income bands (JSON list).",
+    )
+    flag_many_accounts_min: int = Field(
+        5, ge=2, description="AC02: live foreign accounts of one holder in one year, across senders."
+    )
+    flag_closed_amount_min: Decimal = Field(
+        Decimal(50000),
+        ge=0,
+        description="AC03: balance or payments of an account closed in the year from which it is flagged.",
+    )
+    flag_benefit_assets_min: Decimal = Field(
+        Decimal(10000),
+        ge=0,
+        description="SB01: foreign balances of a means-tested benefit recipient from which it is flagged.",
+    )
+    flag_fi_min_records: int = Field(
+        20, ge=1, description="FI01: fewest account reports of an institution in a year to judge it by."
+    )
+    flag_fi_amendment_share: float = Field(
+        0.25,
+        gt=0,
+        le=1,
+        description="FI01: share of corrections and deletions among an institution's reports that is "
+        "flagged.",
+    )
+    flag_study_min_taxpayers: int = Field(
+        5,
+        ge=1,
+        description="Study tables hide counts and amounts of cells with fewer taxpayers than this.",
+    )
+
     log_level: str = Field("info", description="debug, info, warning or error.")
     log_format: LogFormat = Field(LogFormat.AUTO, description="auto, console or json.")
     metrics_port: int = Field(9464, ge=0, le=65535, description="Prometheus metrics port of `exchange run`.")
@@ -141,6 +201,21 @@ class Settings(BaseSettings):
         if level not in {"debug", "info", "warning", "error"}:
             raise ValueError("must be one of debug, info, warning, error")
         return level
+
+    @field_validator("flag_currency")
+    @classmethod
+    def _iso_currency(cls, value: str) -> str:
+        code = value.strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise ValueError("must be a three-letter ISO 4217 currency code, such as EUR")
+        return code
+
+    @field_validator("flag_income_bands")
+    @classmethod
+    def _ascending_bands(cls, value: list[Decimal]) -> list[Decimal]:
+        if any(low >= high for low, high in pairwise(value)):
+            raise ValueError("must be a list of ascending amounts, such as [15000, 30000]")
+        return value
 
     @field_validator("database_url")
     @classmethod

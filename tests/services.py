@@ -7,7 +7,9 @@ import os
 import pwd
 import shutil
 import signal
+import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -135,7 +137,8 @@ class PostgresCluster:
             connection.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Shut the server down (fast: open transactions are rolled back), keeping its data."""
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)  # fast shutdown
             try:
@@ -143,4 +146,40 @@ class PostgresCluster:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def restart(self, timeout: float = 30.0) -> None:
+        """Start a halted server again, on the same port and data directory (outage tests). The server
+        dies with the thread that calls this, as with `start`: call it from one that outlives its use."""
+        self.halt()
+        self._run(timeout)
+
+    def stop(self) -> None:
+        self.halt()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def assert_outlived_by_nothing(script: str, timeout: float = 15.0) -> None:
+    """Run `script` (which starts a service and prints its port) in a child, SIGKILL the child, and
+    check that the service's port closes: nothing it started may outlive it."""
+    repo = Path(__file__).resolve().parent.parent
+    child = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=repo,
+        env={**os.environ, "PYTHONPATH": str(repo)},
+    )
+    assert child.stdout is not None
+    port = int(child.stdout.readline())
+    assert _port_open(port)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    deadline = time.monotonic() + timeout
+    while _port_open(port) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _port_open(port)

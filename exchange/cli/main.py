@@ -17,6 +17,7 @@ from exchange.cli.config import config_command
 from exchange.cli.context import CliContext
 from exchange.cli.db import db_group
 from exchange.cli.demo import demo_command
+from exchange.cli.flags import flags_group
 from exchange.cli.keys import keys_group
 from exchange.cli.packet import packet_group
 from exchange.cli.process import process_command
@@ -24,6 +25,7 @@ from exchange.cli.reconcile import reconcile_command
 from exchange.cli.registry import registry_group
 from exchange.cli.rules import rules_command
 from exchange.cli.run import run_command
+from exchange.cli.status import status_command
 from exchange.cli.store import files_group
 from exchange.cli.validate import validate_command
 from exchange.errors import ExchangeError
@@ -53,14 +55,16 @@ def cli(ctx: click.Context, config_file: Path | None, log_level: str | None, log
 cli.add_command(config_command)
 cli.add_command(db_group)
 cli.add_command(demo_command)
+cli.add_command(registry_group)
+cli.add_command(reconcile_command)
 cli.add_command(keys_group)
 cli.add_command(packet_group)
 cli.add_command(process_command)
 cli.add_command(run_command)
-cli.add_command(registry_group)
-cli.add_command(reconcile_command)
 cli.add_command(files_group)
+cli.add_command(flags_group)
 cli.add_command(rules_command)
+cli.add_command(status_command)
 cli.add_command(validate_command)
 
 

@@ -10,7 +10,6 @@ from exchange import db
 from exchange.cli.context import CliContext, pass_context
 from exchange.instance import claim_store
 from exchange.logs import get_logger
-from exchange.pipeline import Pipeline
 
 log = get_logger(__name__)
 
@@ -26,10 +25,12 @@ def run_command(context: CliContext, no_migrate: bool) -> None:
     Several processes with the same consumer group share the partitions. Metrics are served on
     EXCHANGE_METRICS_PORT (0 turns them off).
     """
-    from consumers.pipeline_handler import PipelineHandler
+    from consumers.faults import FaultInjector
+    from consumers.pipeline_handler import pipeline_handler
     from consumers.service import serve
 
     settings = context.settings
+    faults = FaultInjector.from_environment()
     engine = db.create_db_engine(settings.effective_database_url)
     try:
         db.ping(engine)
@@ -39,7 +40,7 @@ def run_command(context: CliContext, no_migrate: bool) -> None:
         else:
             db.upgrade(engine)
         claim_store(engine, settings)
-        files = asyncio.run(serve(settings, PipelineHandler(Pipeline(settings, engine))))
+        files = asyncio.run(serve(settings, pipeline_handler(settings, engine, faults), faults=faults))
         log.info("exchange run finished", files=files)
     finally:
         engine.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
+import exchange.anomalies.models  # registers the flags' tables
 import exchange.reconcile.models  # registers the registry's and reconciliation's tables
 import exchange.store.models  # noqa: F401  (registers the store's tables on the metadata)
 from exchange.models import metadata

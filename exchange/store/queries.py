@@ -3,9 +3,9 @@ any record's current state and history, each one query (relations load in a few 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from exchange.records import (
@@ -53,6 +53,31 @@ def findings_by_code(session: Session, code: int, *, sender: str | None = None) 
     if sender is not None:
         query = query.join(ReceivedFile).where(ReceivedFile.sender == sender)
     return session.scalars(query.options(selectinload(FindingRow.file))).all()
+
+
+def codes_of_files(session: Session, file_ids: Collection[int]) -> dict[int, list[int]]:
+    """The distinct finding codes of each of these files, in ascending order."""
+    query = (
+        select(FindingRow.file_id, FindingRow.code)
+        .where(FindingRow.file_id.in_(file_ids))
+        .distinct()
+        .order_by(FindingRow.file_id, FindingRow.code)
+    )
+    codes: dict[int, list[int]] = {file_id: [] for file_id in file_ids}
+    for file_id, code in session.execute(query):
+        codes[file_id].append(code)
+    return codes
+
+
+def finding_counts(session: Session) -> Sequence[tuple[str, int, int]]:
+    """(sender, code, findings) over every file, for counts by code and by sender."""
+    query = (
+        select(ReceivedFile.sender, FindingRow.code, func.count())
+        .join(FindingRow.file)
+        .group_by(ReceivedFile.sender, FindingRow.code)
+        .order_by(ReceivedFile.sender, FindingRow.code)
+    )
+    return [(sender, code, count) for sender, code, count in session.execute(query)]
 
 
 def _with_content(query: Select[AccountReportRow]) -> Select[AccountReportRow]:

@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 
@@ -15,7 +10,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from consumers.admin import ensure_topics, list_topics
 from consumers.probe import roundtrip
-from tests.conftest import REPO_ROOT
+from tests.services import assert_outlived_by_nothing
 
 
 async def _produce_and_consume(bootstrap: str, topic: str) -> list[tuple[bytes, bytes]]:
@@ -73,31 +68,10 @@ def test_probe_reads_back_its_record(kafka_bootstrap: str) -> None:
     assert asyncio.run(roundtrip(kafka_bootstrap, topic)) < 10
 
 
-def _port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
 def test_broker_dies_with_the_process_that_started_it() -> None:
     """A killed test run or demo must not leave a broker behind."""
-    script = (
+    assert_outlived_by_nothing(
         "from consumers.embedded_broker import EmbeddedBroker\n"
-        "import sys, time\n"
+        "import time\n"
         "b = EmbeddedBroker(); b.start(); print(b.port, flush=True); time.sleep(60)\n"
     )
-    child = subprocess.Popen(
-        [sys.executable, "-c", script],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-    )
-    assert child.stdout is not None
-    port = int(child.stdout.readline())
-    assert _port_open(port)
-    child.send_signal(signal.SIGKILL)
-    child.wait()
-    deadline = time.monotonic() + 10
-    while _port_open(port) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _port_open(port)

@@ -1,0 +1,103 @@
+"""Validation throughput and memory: schema + business rules against plain lxml schema validation.
+
+For files of 10k and 100k account reports (varied, valid CRS v2.0), each case runs in its own child
+process so that its peak RSS is its own:
+- baseline: lxml's streaming parser with the schema attached (`etree.iterparse(schema=...)`), clearing
+  elements as it goes, the cheapest correct streaming validation lxml offers;
+- ours: `exchange validate`'s path (`DocumentPass`): safe streaming parse with the schema, a separate
+  well-formedness check, extraction of every record and every business rule, no store.
+
+Run: `.venv/bin/python bench/validate.py [--sizes 10000,100000]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.crs_packets import write_document
+
+CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+path, mode = Path(sys.argv[1]), sys.argv[2]
+started = time.perf_counter()
+records = 0
+if mode == "lxml":
+    from lxml import etree
+    from exchange.formats import crs_v2
+    from exchange.formats.schemas import load_schema
+    schema = load_schema(crs_v2.SPEC)
+    for _, element in etree.iterparse(str(path), events=("end",), schema=schema, huge_tree=False):
+        if element.tag.endswith("}AccountReport"):
+            records += 1
+        element.clear(keep_tail=False)
+        parent = element.getparent()
+        while parent is not None and element.getprevious() is not None:
+            del parent[0]
+    findings = 0
+else:
+    from exchange.logs import configure_logging
+    from exchange.pipeline.document import DocumentPass, PlainChunks
+    from exchange.settings import Settings
+    from exchange.validation.findings import Finding
+    from exchange.validation.source import iter_chunks
+    configure_logging("error")
+    document = DocumentPass(PlainChunks(iter_chunks(path)), Settings(), None)
+    document.start()
+    findings = 0
+    for item in document.items():
+        if isinstance(item, Finding):
+            findings += 1
+        else:
+            records += 1
+seconds = time.perf_counter() - started
+print(json.dumps({"seconds": seconds, "records": records, "findings": findings,
+                  "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def measure(path: Path, mode: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path), mode], capture_output=True, text=True, check=True
+    )
+    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000", help="account reports per file, comma-separated")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    print(f"python {sys.version.split()[0]}; each line: its own child process; BE receives CRS v2.0 from NL")
+    print(f"{'reports':>8} {'MB':>7}  {'path':<34} {'seconds':>8} {'reports/s':>10} {'MB/s':>6} "
+          f"{'peak RSS':>9} {'findings':>8}")  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="bench-validate-") as folder:
+        for size in sizes:
+            path = Path(folder) / f"crs-{size}.xml"
+            started = time.perf_counter()
+            write_document(path, file_no=1, reports=size)
+            megabytes = path.stat().st_size / 1e6
+            print(f"{'':>8} {'':>7}  (writing the file took {time.perf_counter() - started:.1f}s)")
+            for mode, label in (("lxml", "lxml iterparse + schema (baseline)"),
+                                ("ours", "exchange: schema + rules")):  # fmt: skip
+                figures = measure(path, mode)
+                seconds = figures["seconds"]
+                rss = figures["peak_rss_kib"] / 1024
+                print(
+                    f"{size:>8} {megabytes:>7.1f}  {label:<34} {seconds:>8.2f} {size / seconds:>10,.0f} "
+                    f"{megabytes / seconds:>6.1f} {rss:>7.0f} MB {figures['findings']:>8}"
+                )
+                if figures["records"] < size:
+                    raise SystemExit(f"{mode} saw {figures['records']} records of {size}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""Tables of the flags: each flag with its evidence, the events case management receives, each
+taxpayer's combined risk score, and the audit of analyst queries.
+
+A flag is never deleted: a retraction keeps the row (state `retracted`) so that what an analyst saw
+yesterday can still be explained today. `fingerprint` names what a flag is about (rule, scope,
+subject), so evaluating the same data again finds the same row instead of adding one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+import exchange.reconcile.models  # noqa: F401  (the party, file and taxpayer tables flags point to)
+from exchange.models import Base
+from exchange.store.types import Amount, Id
+
+
+class Flag(Base):
+    __tablename__ = "flag"
+    __table_args__ = (Index("ix_flag_state_code", "state", "code"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String, unique=True)
+    code: Mapped[str] = mapped_column(String(8))
+    scope_key: Mapped[str] = mapped_column(String, index=True)  # account:7, taxpayer:3:2025, institution:...
+    state: Mapped[str] = mapped_column(String(10))  # raised, retracted
+    severity: Mapped[str] = mapped_column(String(8))
+    score: Mapped[int] = mapped_column(Integer)  # the rule's points towards its taxpayer's risk score
+    taxpayer_id: Mapped[int | None] = mapped_column(Id, ForeignKey("taxpayer.id"), index=True)
+    party_id: Mapped[int | None] = mapped_column(Id, ForeignKey("party.id"))
+    account_report_id: Mapped[int | None] = mapped_column(Id, ForeignKey("account_report.id"))
+    sender: Mapped[str | None] = mapped_column(String)
+    reporting_year: Mapped[int | None] = mapped_column(Integer)
+    institution: Mapped[str | None] = mapped_column(String)  # the reporting FI's key (its IN)
+    amount: Mapped[Decimal | None] = mapped_column(Amount)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    file_id: Mapped[int | None] = mapped_column(Id, ForeignKey("received_file.id"))  # last evaluated by
+    raised_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+    retracted_at: Mapped[datetime | None] = mapped_column()
+
+
+class FlagEventRow(Base):
+    """Every raise, update and retraction, as published on the flags topic: an outbox, so an event the
+    broker did not take can be published again after a crash instead of being lost."""
+
+    __tablename__ = "flag_event"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    flag_id: Mapped[int] = mapped_column(Id, ForeignKey("flag.id"), index=True)
+    event: Mapped[str] = mapped_column(String(10))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column()
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class TaxpayerRisk(Base):
+    """A taxpayer's raised flags combined into one score (exchange.anomalies.scores)."""
+
+    __tablename__ = "taxpayer_risk"
+
+    taxpayer_id: Mapped[int] = mapped_column(Id, ForeignKey("taxpayer.id"), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    flags: Mapped[int] = mapped_column(Integer)
+    max_severity: Mapped[str | None] = mapped_column(String(8))
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class AnalystQuery(Base):
+    """Who looked at what: every analyst query, with its filters and how many rows it returned."""
+
+    __tablename__ = "analyst_query"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    analyst: Mapped[str] = mapped_column(String)
+    queried_at: Mapped[datetime] = mapped_column(index=True)
+    command: Mapped[str] = mapped_column(String(16))  # list, show, study
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    row_count: Mapped[int] = mapped_column(Integer)
+    output_format: Mapped[str] = mapped_column(String(8))
