@@ -49,6 +49,14 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Event:
+    """A record for the flags topic (case management), keyed so that one subject's events stay in order."""
+
+    key: str
+    value: bytes
+
+
+@dataclass(frozen=True)
 class HandlingResult:
     """What became of one inbound packet.
 
@@ -60,6 +68,7 @@ class HandlingResult:
     replies: tuple[Reply, ...] = ()
     dead_letter: str | None = None
     codes: tuple[int, ...] = field(default=())
+    events: tuple[Event, ...] = ()  # published to the flags topic with the replies
     # Bookkeeping once the replies are out (the file becomes "answered"); run before the commit.
     after_publish: Callable[[], None] | None = None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from consumers.faults import FaultInjector
-from consumers.messages import HandlingResult, InboundPacket, Reply
+from consumers.messages import Event, HandlingResult, InboundPacket, Reply
 from exchange.pipeline import Pipeline
 from exchange.settings import Settings
 
@@ -24,11 +24,13 @@ class PipelineHandler:
         if result.answer is not None and result.answer_to and result.answer_filename:
             replies = (Reply(result.answer_to, result.answer, result.answer_filename),)
         codes = tuple(f.code for f in result.outcome.findings) if result.outcome else ()
+        events = tuple(Event(event.key, event.to_json()) for event in result.flag_events)
         return HandlingResult(
             outcome=result.disposition,
             replies=replies,
             codes=codes,
-            after_publish=lambda: self.pipeline.mark_answered(result),
+            events=events,
+            after_publish=lambda: self.pipeline.mark_sent(result),
         )
 
 

@@ -254,6 +254,13 @@ class InboundRunner:
                     (FILENAME_HEADER, reply.filename.encode()),
                 ],
             )
+        for event in result.events:
+            await self.producer.send_and_wait(
+                self.settings.topic_flags,
+                event.value,
+                key=event.key.encode(),
+                headers=[(CONTENT_TYPE_HEADER, b"application/json")],
+            )
         if result.dead_letter is not None:
             headers = [(name, value) for name, value in (record.headers or ()) if name != REASON_HEADER]
             headers += [

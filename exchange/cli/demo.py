@@ -38,6 +38,21 @@ def _human(summary: dict[str, Any]) -> str:
             f"reconciliation: {matching['parties']} reported parties: {decisions}; against the ground truth "
             f"precision {matching['precision']}, recall {matching['recall']}"
         )
+    flags = summary["flags"]
+    if flags["by_code"]:
+        counts = ", ".join(
+            f"{code} {states.get('raised', 0)}"
+            + (f" (+{states['retracted']} retracted)" if states.get("retracted") else "")
+            for code, states in flags["by_code"].items()
+        )
+        lines.append(f"flags: {counts}; {flags['taxpayers_flagged']} taxpayers with a risk score")
+        for example in flags["examples"]:
+            lines.append(
+                f"  e.g. flag {example['flag_id']}: {example['code']} {example['name']}, "
+                f"from {example['sender']}, "
+                + (f"taxpayer #{example['taxpayer_id']}" if example["taxpayer_id"] else "no taxpayer found")
+                + (f", {example['amount']}" if example["amount"] else "")
+            )
     if summary.get("kept"):
         store = summary["store"]
         lines += [
@@ -46,6 +61,10 @@ def _human(summary: dict[str, Any]) -> str:
             f"  EXCHANGE_DATABASE_URL={store} exchange files list",
             f"  EXCHANGE_DATABASE_URL={store} exchange files errors 60002",
             f"  EXCHANGE_DATABASE_URL={store} exchange status",
+            f"  EXCHANGE_DATABASE_URL={store} exchange flags --min-score 50",
+            f"  EXCHANGE_DATABASE_URL={store} exchange flags show "
+            f"{flags['examples'][0]['flag_id'] if flags['examples'] else 1}",
+            f"  EXCHANGE_DATABASE_URL={store} exchange flags study --format csv",
         ]
     return "\n".join(lines)
 

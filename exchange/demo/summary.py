@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import asdict
 from typing import Any
 
 from lxml import etree
@@ -11,6 +12,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from crypto import ReceivingContext, open_packet
 from crypto.provision import AuthorityFolders
+from exchange.anomalies import risk_scores, rule_of
+from exchange.anomalies.models import Flag
 from exchange.demo.scenario import Scenario
 from exchange.reconcile.models import PartyMatch
 from exchange.registry.models import Taxpayer
@@ -113,6 +116,43 @@ def _matching(session: Session, scenario: Scenario) -> dict[str, Any]:
     }
 
 
+def _flags(session: Session, engine: Engine) -> dict[str, Any]:
+    """Flags by code (raised and retracted), the highest-scoring examples, and the riskiest taxpayers."""
+    by_code: dict[str, dict[str, int]] = {}
+    for code, state, count in session.execute(
+        select(Flag.code, Flag.state, func.count()).group_by(Flag.code, Flag.state)
+    ):
+        by_code.setdefault(code, {})[state] = count
+    examples = []
+    raised = (
+        select(Flag).where(Flag.state == "raised").order_by(Flag.score.desc(), Flag.amount.desc(), Flag.id)
+    )
+    seen: set[str] = set()
+    for flag in session.scalars(raised.limit(200)):
+        if flag.code in seen:
+            continue
+        seen.add(flag.code)
+        rule = rule_of(flag.code)
+        examples.append(
+            {
+                "flag_id": flag.id,
+                "code": flag.code,
+                "name": rule.name if rule else flag.code,
+                "sender": flag.sender,
+                "taxpayer_id": flag.taxpayer_id,
+                "amount": None if flag.amount is None else f"{flag.amount} {flag.currency or ''}".strip(),
+            }
+        )
+    scores = risk_scores(engine)
+    riskiest = sorted(scores.values(), key=lambda s: -s.score)[:3]
+    return {
+        "by_code": dict(sorted(by_code.items())),
+        "examples": examples[:5],
+        "taxpayers_flagged": len(scores),
+        "riskiest": [asdict(score) for score in riskiest],
+    }
+
+
 def summarize(
     engine: Engine, settings: Settings, scenario: Scenario, authorities: dict[str, AuthorityFolders]
 ) -> dict[str, Any]:
@@ -120,6 +160,7 @@ def summarize(
         files = _files(session, authorities)
         chains = _chains(session)
         matching = _matching(session, scenario)
+        flags = _flags(session, engine)
     codes: Counter[str] = Counter()
     for file in files:
         codes.update(file["codes"])
@@ -135,4 +176,5 @@ def summarize(
         },
         "account_report_versions": chains,
         "matching": matching,
+        "flags": flags,
     }

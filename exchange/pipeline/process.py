@@ -26,6 +26,7 @@ from crypto import (
     UnreadablePacketError,
     open_packet,
 )
+from exchange.anomalies import FlagEvent, evaluate_file, mark_published, pending_events
 from exchange.errors import ServiceUnavailableError
 from exchange.logs import get_logger
 from exchange.pipeline.answer import StatusAnswer, answer_filename, answerable_country
@@ -56,6 +57,8 @@ class PipelineResult:
     answer_filename: str | None = None
     dead_letter: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    # Flag events not yet published (this file's, and any a crash left behind): the outbox's content.
+    flag_events: tuple[FlagEvent, ...] = ()
     seconds: float = 0.0
 
     @property
@@ -84,6 +87,7 @@ class PipelineResult:
                 outcome.status_message.message_ref_id if outcome and outcome.status_message else None
             ),
             "answer_to": self.answer_to,
+            "flag_events": len(self.flag_events),
             "answer_filename": self.answer_filename,
             "seconds": round(self.seconds, 3),
         }
@@ -153,6 +157,12 @@ class Pipeline:
         """The answer left (published, or written out): the file's path is complete."""
         if result.outcome is not None and result.answer is not None:
             mark_answered(self.engine, result.sha256)
+
+    def mark_sent(self, result: PipelineResult) -> None:
+        """The answer and the flag events were acknowledged by the broker."""
+        self.mark_answered(result)
+        if result.flag_events:
+            mark_published(self.engine, [event.event_id for event in result.flag_events])
 
     def _replay(self, sha256: str, size: int) -> PipelineResult | None:
         """A packet already settled is answered from the store, without opening it again; the steps
@@ -228,11 +238,16 @@ class Pipeline:
         return self._answered(sha256, size, outcome, metadata.as_dict())
 
     def _complete(self, outcome: FileOutcome) -> None:
-        """Reconcile a stored file's parties with the registry. Each step is idempotent and moves the
-        file's state forward, so a redelivery after a crash finishes exactly what was left."""
-        if outcome.state is FileState.STORED:
+        """Reconcile a stored file's parties with the registry, then evaluate the flags it touches. Each
+        step is idempotent and moves the file's state forward, so a redelivery after a crash finishes
+        exactly what was left; flag events wait in the store's outbox until they are published."""
+        state = outcome.state
+        if state is FileState.STORED:
             reconcile_file(self.engine, outcome.file_id, self.settings)
-            advance_state(self.engine, outcome.packet_sha256, FileState.RECONCILED)
+            state = advance_state(self.engine, outcome.packet_sha256, FileState.RECONCILED)
+        if state is FileState.RECONCILED:
+            evaluate_file(self.engine, outcome.file_id, self.settings)
+            advance_state(self.engine, outcome.packet_sha256, FileState.FLAGGED)
 
     def _answered(
         self, sha256: str, size: int, outcome: FileOutcome, metadata: dict[str, Any]
@@ -252,6 +267,7 @@ class Pipeline:
                 else None
             ),
             metadata={k: v for k, v in metadata.items() if k != "xml"},
+            flag_events=tuple(pending_events(self.engine)),
         )
 
     def _stored_metadata(self, outcome: FileOutcome) -> dict[str, Any]:

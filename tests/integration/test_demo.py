@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from exchange import db
+from exchange.anomalies.models import Flag, FlagEventRow
 from exchange.cli.main import main
 from exchange.reconcile.models import PartyMatch
 from exchange.store import FileState
@@ -76,3 +77,22 @@ def test_demo_cleans_up_without_keep(tmp_path: Path, capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert "exchange demo: BE received" in out and "status messages:" in out
     assert not (tmp_path / "demo").exists()
+
+
+def test_flags_in_the_summary_are_the_stores(demo: tuple[dict[str, Any], Path]) -> None:
+    summary, directory = demo
+    engine = db.create_db_engine(f"sqlite:///{directory / 'exchange.db'}")
+    try:
+        with Session(engine) as session:
+            raised = Counter(session.scalars(select(Flag.code).where(Flag.state == "raised")))
+            unpublished = session.scalar(
+                select(func.count()).select_from(FlagEventRow).where(FlagEventRow.published_at.is_(None))
+            )
+    finally:
+        engine.dispose()
+    by_code = summary["flags"]["by_code"]
+    assert {
+        code: states.get("raised", 0) for code, states in by_code.items() if states.get("raised")
+    } == dict(raised)
+    assert {"DC01", "ID01"} <= set(raised)  # undeclared accounts and people unknown to the registry
+    assert unpublished == 0  # every flag event went out on the flags topic

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from dataclasses import replace
 from decimal import Decimal
@@ -16,6 +17,7 @@ from consumers.messages import FILENAME_HEADER, REASON_HEADER
 from consumers.pipeline_handler import PipelineHandler
 from consumers.runner import ConsumerTuning, InboundRunner
 from crypto.provision import AuthorityFolders
+from exchange.anomalies.models import FlagEventRow
 from exchange.db import create_db_engine, upgrade
 from exchange.pipeline import Pipeline
 from exchange.settings import Settings
@@ -59,6 +61,8 @@ def test_partners_get_an_answer_for_every_file(
         settings, PipelineHandler(Pipeline(settings, engine)), group_id=f"be-{run}", tuning=FAST
     )
 
+    flags: list[ConsumerRecord[Any, Any]] = []
+
     async def scenario() -> tuple[list[ConsumerRecord[Any, Any]], list[ConsumerRecord[Any, Any]]]:
         topics = [settings.topic_inbound, settings.topic_status, settings.topic_dlq, settings.topic_flags]
         await ensure_topics(kafka_bootstrap, topics, 3, 1)
@@ -71,6 +75,7 @@ def test_partners_get_an_answer_for_every_file(
         await task
         answers = await read_topic(kafka_bootstrap, settings.topic_status, 3)
         dead = await read_topic(kafka_bootstrap, settings.topic_dlq, 1)
+        flags.extend(await read_topic(kafka_bootstrap, settings.topic_flags, 100, timeout_s=3))
         return answers, dead
 
     answers, dead = asyncio.run(scenario())
@@ -90,9 +95,16 @@ def test_partners_get_an_answer_for_every_file(
     (letter,) = dead
     assert letter.value == b"not a packet at all"
     assert dict(letter.headers)[REASON_HEADER]
+    from sqlalchemy import select
     from sqlalchemy.orm import Session
 
     with Session(engine) as session:
         states = sorted(f.state for f in files(session))
+        outbox = session.scalars(select(FlagEventRow)).all()
     assert states == sorted([FileState.ANSWERED, FileState.ANSWERED, FileState.REJECTED])
+    # The holders are not in BE's (empty) registry: flags were raised, published, and marked so.
+    published = [json.loads(record.value) for record in flags]
+    assert published and {event["event"] for event in published} == {"raised"}
+    assert sorted(event["event_id"] for event in published) == sorted(row.id for row in outbox)
+    assert all(row.published_at is not None for row in outbox)
     engine.dispose()
