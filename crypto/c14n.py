@@ -92,6 +92,10 @@ class Canonicalizer:
         self._rendered: list[dict[str, str]] = []
         self._inherited = list(inherited_xml_attributes) if not method.exclusive else []
         self._inclusive_prefixes = frozenset("" if p == "#default" else p for p in inclusive_prefixes)
+        # Exclusive C14N without InclusiveNamespaces: only the element's own prefix and its attributes'
+        # can need declaring, so `start` settles the common shapes inline (it runs once per element of
+        # a payload that may hold millions).
+        self._plain_exclusive = method.exclusive and not self._inclusive_prefixes
 
     @property
     def depth(self) -> int:
@@ -109,7 +113,30 @@ class Canonicalizer:
         declarations: dict[str, str],
         scope: dict[str, str],
     ) -> None:
-        parent = self._rendered[-1] if self._rendered else _EMPTY
+        rendered = self._rendered
+        parent = rendered[-1] if rendered else _EMPTY
+        if self._plain_exclusive:
+            colon = qname.find(":")
+            prefix = qname[:colon] if colon > 0 else ""
+            uri = scope.get(prefix, "")
+            declared = parent.get(prefix, "") == uri
+            if not attributes:
+                if declared:
+                    rendered.append(parent)
+                    self.parts.append(f"<{qname}>")
+                else:
+                    namespace = {prefix: uri}
+                    rendered.append({**parent, **namespace})
+                    self.parts.append(render_start_tag(qname, namespace, attributes, scope))
+                return
+            if declared and all(":" not in name for name, _ in attributes):
+                # Unqualified attributes need no declaration and sort by name alone (names are
+                # unique within an element, so sorting the pairs sorts by name).
+                rendered.append(parent)
+                ordered = sorted(attributes) if len(attributes) > 1 else attributes
+                rendered_attributes = "".join(f' {n}="{escape_attribute(v)}"' for n, v in ordered)
+                self.parts.append(f"<{qname}{rendered_attributes}>")
+                return
         if self.method.exclusive:
             namespaces = self._exclusive_namespaces(qname, attributes, scope, parent)
         elif not self._rendered:

@@ -146,13 +146,21 @@ class EnvelopingSignatureVerifier:
         scope: dict[str, str],
     ) -> None:
         depth = self._depth
-        self._depth += 1
+        self._depth = depth + 1
+        if depth > 2:  # inside the signed document: this runs once per element of the payload
+            if attributes:
+                self._check_nested_ids(attributes)
+            if self._recording is not None:
+                self._recording.start(qname, attributes, declarations, scope)
+            if self._active is not None:
+                self._active.canonicalizer.start(qname, attributes, declarations, scope)
+            return
         if depth == 0:
             self._start_signature(qname, attributes, scope)
             return
         if depth == 1:
             self._start_child(qname, attributes, scope)
-        else:
+        elif attributes:
             self._check_nested_ids(attributes)
         if self._recording is not None:
             self._recording.start(qname, attributes, declarations, scope)
@@ -164,8 +172,13 @@ class EnvelopingSignatureVerifier:
                 active.canonicalizer.start(qname, attributes, declarations, scope)
 
     def end(self, qname: str) -> None:
-        self._depth -= 1
-        depth = self._depth
+        depth = self._depth = self._depth - 1
+        if depth > 2:
+            if self._recording is not None:
+                self._recording.end(qname)
+            if self._active is not None:
+                self._active.canonicalizer.end(qname)
+            return
         if self._recording is not None:
             self._recording.end(qname)
         active = self._active
@@ -182,7 +195,7 @@ class EnvelopingSignatureVerifier:
             self._recording.text(data)
         active = self._active
         if active is not None:
-            if active.kind == "Object" and self._depth == 2 and data.strip(_WHITESPACE):
+            if self._depth == 2 and active.kind == "Object" and data.strip(_WHITESPACE):
                 raise _refuse("the signed Object holds text beside its document")
             active.canonicalizer.text(data)
         elif self._depth == 1 and data.strip(_WHITESPACE):

@@ -96,7 +96,9 @@ class SafeXmlReader:
                 scope = {**scope, **declarations}
             for name, _ in attributes:
                 _check_prefix(name, scope)
-        _check_prefix(qname, scope)
+        colon = qname.find(":")  # _check_prefix inlined: this runs once per element
+        if colon > 0 and qname[:colon] not in scope and qname[:colon] != "xml":
+            raise XmlSyntaxError(f"undeclared namespace prefix {qname[:colon]!r}")
         self._scopes.append(scope)
         self._handler.start(qname, attributes, declarations, scope)
 

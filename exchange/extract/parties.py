@@ -3,7 +3,7 @@ substantial owners): the same shapes in CRS v2.0, CRS v3.0 and FATCA v2.0."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from typing import TypedDict, Unpack
 
 from lxml import etree
 
@@ -13,23 +13,27 @@ from exchange.extract.xmltext import (
     child_text,
     child_texts,
     children,
+    first,
     parse_date,
+    present,
     text,
+    texts_by_name,
 )
 from exchange.records import TIN, Address, AddressFix, Name, Party, PartyKind, PartyRole
 
 
 def person_name(element: etree._Element) -> Name:
+    texts = texts_by_name(element)
     return Name(
-        first=child_text(element, "FirstName"),
-        middle=child_texts(element, "MiddleName"),
-        last=child_text(element, "LastName"),
-        name_prefix=child_text(element, "NamePrefix"),
-        preceding_title=child_text(element, "PrecedingTitle"),
-        titles=child_texts(element, "Title"),
-        generation_identifiers=child_texts(element, "GenerationIdentifier"),
-        suffixes=child_texts(element, "Suffix"),
-        general_suffix=child_text(element, "GeneralSuffix"),
+        first=first(texts, "FirstName"),
+        middle=present(texts, "MiddleName"),
+        last=first(texts, "LastName"),
+        name_prefix=first(texts, "NamePrefix"),
+        preceding_title=first(texts, "PrecedingTitle"),
+        titles=present(texts, "Title"),
+        generation_identifiers=present(texts, "GenerationIdentifier"),
+        suffixes=present(texts, "Suffix"),
+        general_suffix=first(texts, "GeneralSuffix"),
         name_type=attribute(element, "nameType"),
     )
 
@@ -49,16 +53,17 @@ def address(element: etree._Element) -> Address:
 
 
 def address_fix(element: etree._Element) -> AddressFix:
+    texts = texts_by_name(element)
     return AddressFix(
-        city=child_text(element, "City") or "",
-        street=child_text(element, "Street"),
-        building_identifier=child_text(element, "BuildingIdentifier"),
-        suite_identifier=child_text(element, "SuiteIdentifier"),
-        floor_identifier=child_text(element, "FloorIdentifier"),
-        district_name=child_text(element, "DistrictName"),
-        pob=child_text(element, "POB"),
-        post_code=child_text(element, "PostCode"),
-        country_subentity=child_text(element, "CountrySubentity"),
+        city=first(texts, "City") or "",
+        street=first(texts, "Street"),
+        building_identifier=first(texts, "BuildingIdentifier"),
+        suite_identifier=first(texts, "SuiteIdentifier"),
+        floor_identifier=first(texts, "FloorIdentifier"),
+        district_name=first(texts, "DistrictName"),
+        pob=first(texts, "POB"),
+        post_code=first(texts, "PostCode"),
+        country_subentity=first(texts, "CountrySubentity"),
     )
 
 
@@ -79,7 +84,20 @@ def addresses(element: etree._Element) -> tuple[Address, ...]:
     return tuple(address(item) for item in children(element, "Address"))
 
 
-def individual(element: etree._Element, role: PartyRole) -> Party:
+class _RoleFields(TypedDict, total=False):
+    """What the party's role element adds around its Individual or Organisation."""
+
+    acct_holder_type: str | None
+    ctrlg_person_types: tuple[str, ...]
+    self_cert: str | None
+    equity_interest_types: tuple[str, ...]
+
+
+# The role's fields are passed in rather than added with `dataclasses.replace` afterwards: a second
+# Party per holder and per controlling person was a visible share of the extraction.
+
+
+def individual(element: etree._Element, role: PartyRole, **extra: Unpack[_RoleFields]) -> Party:
     birth = child(element, "BirthInfo")
     country_info = None if birth is None else child(birth, "CountryInfo")
     return Party(
@@ -97,10 +115,11 @@ def individual(element: etree._Element, role: PartyRole) -> Party:
         birth_former_country_name=(
             None if country_info is None else child_text(country_info, "FormerCountryName")
         ),
+        **extra,
     )
 
 
-def organisation(element: etree._Element, role: PartyRole) -> Party:
+def organisation(element: etree._Element, role: PartyRole, **extra: Unpack[_RoleFields]) -> Party:
     return Party(
         kind=PartyKind.ORGANISATION,
         role=role,
@@ -108,12 +127,13 @@ def organisation(element: etree._Element, role: PartyRole) -> Party:
         res_country_codes=child_texts(element, "ResCountryCode"),
         tins=organisation_identifiers(element),
         addresses=addresses(element),
+        **extra,
     )
 
 
-def _empty(role: PartyRole) -> Party:
+def _empty(role: PartyRole, **extra: Unpack[_RoleFields]) -> Party:
     # A holder the schema finding already reports as missing: a party with nothing in it.
-    return Party(kind=PartyKind.INDIVIDUAL, names=(), role=role)
+    return Party(kind=PartyKind.INDIVIDUAL, names=(), role=role, **extra)
 
 
 def account_holder(element: etree._Element | None) -> Party:
@@ -121,35 +141,30 @@ def account_holder(element: etree._Element | None) -> Party:
     EquityInterestType* and SelfCert before them."""
     if element is None:
         return _empty(PartyRole.HOLDER)
-    person = child(element, "Individual")
-    entity = child(element, "Organisation")
-    if person is not None:
-        party = individual(person, PartyRole.HOLDER)
-    elif entity is not None:
-        party = organisation(entity, PartyRole.HOLDER)
-    else:
-        party = _empty(PartyRole.HOLDER)
-    return replace(
-        party,
+    extra = _RoleFields(
         acct_holder_type=child_text(element, "AcctHolderType"),
         self_cert=child_text(element, "SelfCert"),
         equity_interest_types=child_texts(element, "EquityInterestType"),
     )
+    person = child(element, "Individual")
+    entity = child(element, "Organisation")
+    if person is not None:
+        return individual(person, PartyRole.HOLDER, **extra)
+    if entity is not None:
+        return organisation(entity, PartyRole.HOLDER, **extra)
+    return _empty(PartyRole.HOLDER, **extra)
 
 
 def controlling_person(element: etree._Element) -> Party:
     """CRS ControllingPerson: an Individual with CtrlgPersonType (several in v3.0) and, in v3.0, SelfCert."""
     person = child(element, "Individual")
-    party = (
-        _empty(PartyRole.CONTROLLING_PERSON)
-        if person is None
-        else individual(person, PartyRole.CONTROLLING_PERSON)
-    )
-    return replace(
-        party,
+    extra = _RoleFields(
         ctrlg_person_types=child_texts(element, "CtrlgPersonType"),
         self_cert=child_text(element, "SelfCert"),
     )
+    if person is None:
+        return _empty(PartyRole.CONTROLLING_PERSON, **extra)
+    return individual(person, PartyRole.CONTROLLING_PERSON, **extra)
 
 
 def substantial_owner(element: etree._Element) -> Party:

@@ -31,13 +31,14 @@ def namespace(element: etree._Element) -> str:
 
 def children(element: etree._Element, name: str) -> Iterator[etree._Element]:
     """The direct children with this local name, in document order (comments skipped)."""
-    for child in element:
-        if isinstance(child.tag, str) and local_name(child) == name:
-            yield child
+    # "{*}name" matches the local name in any namespace or none, and lxml filters in C: the extractor
+    # asks for a child millions of times in a large file, and a Python loop over the siblings was its
+    # main cost.
+    return element.iterchildren("{*}" + name)
 
 
 def child(element: etree._Element, name: str) -> etree._Element | None:
-    return next(children(element, name), None)
+    return next(element.iterchildren("{*}" + name), None)
 
 
 def text(element: etree._Element | None) -> str | None:
@@ -49,11 +50,33 @@ def text(element: etree._Element | None) -> str | None:
 
 
 def child_text(element: etree._Element, name: str) -> str | None:
-    return text(child(element, name))
+    found = next(element.iterchildren("{*}" + name), None)
+    if found is None or found.text is None:
+        return None
+    return found.text.strip() or None
 
 
 def child_texts(element: etree._Element, name: str) -> tuple[str, ...]:
     return tuple(value for value in (text(item) for item in children(element, name)) if value is not None)
+
+
+def texts_by_name(element: etree._Element) -> dict[str, list[str | None]]:
+    """The children's texts (as `text` gives them) by local name, in document order: one pass for an
+    element most of whose optional children are asked for, where a lookup per name would scan it again
+    for each. `first` and `present` read it as `child_text` and `child_texts` read the element."""
+    found: dict[str, list[str | None]] = {}
+    for item in element.iterchildren(etree.Element):  # elements only: no comments, PIs or entities
+        found.setdefault(local_name(item), []).append(text(item))
+    return found
+
+
+def first(texts: dict[str, list[str | None]], name: str) -> str | None:
+    values = texts.get(name)
+    return values[0] if values else None
+
+
+def present(texts: dict[str, list[str | None]], name: str) -> tuple[str, ...]:
+    return tuple(value for value in texts.get(name, ()) if value is not None)
 
 
 def attribute(element: etree._Element | None, name: str) -> str | None:

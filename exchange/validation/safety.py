@@ -33,7 +33,7 @@ THREAT = FileErrorCode.FAILED_THREAT_SCAN
 NOT_VALID = FileErrorCode.FAILED_SCHEMA_VALIDATION
 
 XINCLUDE_NAMESPACES = frozenset({"http://www.w3.org/2001/XInclude", "http://www.w3.org/2003/XInclude"})
-_XINCLUDE_TAG_PREFIXES = tuple(f"{{{namespace}}}" for namespace in sorted(XINCLUDE_NAMESPACES))
+XINCLUDE_TAG_PREFIXES = tuple(f"{{{namespace}}}" for namespace in sorted(XINCLUDE_NAMESPACES))
 
 
 _BOMS = (
@@ -140,7 +140,7 @@ def doctype_finding(root: etree._Element) -> Finding | None:
 
 
 def is_xinclude(tag: str) -> bool:
-    return tag.startswith(_XINCLUDE_TAG_PREFIXES)
+    return tag.startswith(XINCLUDE_TAG_PREFIXES)
 
 
 def broken_doctype_finding(failure: Finding) -> Finding:

@@ -140,6 +140,12 @@ class StreamPass:
 
     def _drain(self) -> Iterator[etree._Element]:
         self._queue.extend(self._parser.read_events())
+        if not self._schema_errors:
+            # Errors are only heard while feeding, so none can arrive during this drain: nothing needs
+            # remembering for placement, and the events take the quick path.
+            queue, self._queue = self._queue, []
+            yield from self._drain_quickly(queue)
+            return
         queue, errors = self._queue, deque(self._schema_errors)
         self._queue, self._schema_errors = [], []
         for index, (event, element) in enumerate(queue):
@@ -157,6 +163,55 @@ class StreamPass:
                 return
         while errors and not self.stopped:
             self._place(errors.popleft()[1])
+
+    def _drain_quickly(self, queue: list[tuple[str, etree._Element]]) -> Iterator[etree._Element]:
+        """`_start` and `_end` for events no error follows, inlined: this loop runs twice per element of
+        the file, so attribute lookups and calls are most of the validator's own cost. The counters live
+        in locals and are written back before anything else can read them (a yield, a finding)."""
+        stack, counts_stack, max_depth = self._stack, self._counts, self._max_depth
+        header, records, xinclude = self._spec.header, self._records, safety.XINCLUDE_TAG_PREFIXES
+        release = self._release
+        kept_at, elements = self._kept_at, self.elements
+        for event, element in queue:
+            if event == "start":
+                elements += 1
+                tag: str = element.tag  # type: ignore[assignment]  # parsed elements have str tags
+                local = tag.rpartition("}")[2]
+                counts = counts_stack[-1]
+                counts[local] = position = counts.get(local, 0) + 1
+                stack.append((local, position))
+                counts_stack.append({})
+                depth = len(stack)
+                if depth > max_depth or tag.startswith(xinclude):
+                    self._kept_at, self.elements = kept_at, elements
+                    if depth > max_depth:
+                        finding = safety.depth_finding(depth, max_depth, element.sourceline, self._path())
+                    else:
+                        finding = safety.xinclude_finding(element.sourceline, self._path())
+                    self._stop(finding)
+                    return
+                if kept_at == 0 and ((depth == 2 and local == header) or local in records):
+                    kept_at = depth
+                continue
+            depth = len(stack)
+            record = None
+            if kept_at == depth:
+                kept_at = 0
+                if depth == 2 and stack[-1][0] == header:
+                    self.header = _header_of(element)
+                    if self._yield_header:
+                        record = element
+                else:
+                    record = element
+            stack.pop()
+            counts_stack.pop()
+            if record is not None:
+                self._kept_at, self.elements = kept_at, elements
+                yield record
+                release(record)
+            elif kept_at == 0:
+                release(element)
+        self._kept_at, self.elements = kept_at, elements
 
     def _start(self, element: etree._Element, remember: bool) -> None:
         self.elements += 1

@@ -92,6 +92,7 @@ class _FileCheck:
         self._sender = sender
         self._message_rules = [rule for rule in active if isinstance(rule, MessageRule)]
         self._record_rules = [rule for rule in active if isinstance(rule, RecordRule)]
+        self._record_rules_by_type: dict[type, list[RecordRule]] = {}
         self._file_rules = [rule for rule in active if isinstance(rule, FileRule)]
         self._chain_rules = [rule for rule in active if isinstance(rule, ChainRule)]
         self._looks_up_docs = history is not None and any(rule.needs_history for rule in self._chain_rules)
@@ -106,6 +107,13 @@ class _FileCheck:
             yield from self._findings(message_rule, message_rule.check(self._ctx.header, self._ctx), None)
         trackers = [(rule, rule.start(self._ctx)) for rule in self._file_rules]
         iterator = iter(records)
+        if not self._looks_up_docs:
+            # Chunks only exist for the store's lookup. Without one, each record is checked as it
+            # comes: a held chunk of records survives into the collector's oldest generation, and the
+            # full collections that then follow traverse everything the process has imported.
+            chain = ChainView(self._memory, {})
+            for record in iterator:
+                yield from self._check(record, trackers, chain)
         while chunk := list(islice(iterator, self._chunk_size)):
             chain = ChainView(self._memory, self._stored(chunk))
             for record in chunk:
@@ -125,18 +133,36 @@ class _FileCheck:
     ) -> Iterator[StreamItem]:
         self._records += 1
         findings: list[Finding] = []
-        for record_rule in self._record_rules:
-            if record_rule.concerns(record):
-                findings.extend(self._findings(record_rule, record_rule.check(record, self._ctx), record))
+        ctx, counts = self._ctx, self._counts
+        # Plain loops rather than `_findings` generators: this runs for every rule of every record, and
+        # almost every rule finds nothing.
+        for record_rule in self._record_rules_for(record):
+            for found in record_rule.check(record, ctx):
+                counts[record_rule.code] += 1
+                findings.append(_finding(record_rule, found, record))
         for file_rule, tracker in trackers:
-            findings.extend(self._findings(file_rule, tracker.see(record), record))
+            for found in tracker.see(record):
+                counts[file_rule.code] += 1
+                findings.append(_finding(file_rule, found, record))
         for chain_rule in self._chain_rules:
-            findings.extend(self._findings(chain_rule, chain_rule.check(record, self._ctx, chain), record))
+            for found in chain_rule.check(record, ctx, chain):
+                counts[chain_rule.code] += 1
+                findings.append(_finding(chain_rule, found, record))
         yield from findings
         # A refused record is not stored, so it changes no chain (as in exchange.store.chains).
         if not any(finding.code in REFUSING_CODES for finding in findings):
             self._memory.remember(record)
         yield record
+
+    def _record_rules_for(self, record: Record) -> list[RecordRule]:
+        # A rule concerns a record by its type alone, so the choice is made once per type.
+        kind = type(record)
+        rules = self._record_rules_by_type.get(kind)
+        if rules is None:
+            rules = self._record_rules_by_type[kind] = [
+                rule for rule in self._record_rules if rule.concerns(record)
+            ]
+        return rules
 
     def _findings(self, rule: Rule, problems: Iterable[Problem], record: Record | None) -> Iterator[Finding]:
         for found in problems:
