@@ -15,29 +15,16 @@ from dataclasses import dataclass
 
 from exchange.records import DocAction, DocSpec
 from exchange.store.states import DocState, RecordKind
-from exchange.validation.findings import Finding
-
-DOC_REF_ID_REUSED = 80000
-CORR_DOC_REF_ID_UNKNOWN = 80002
-CORR_DOC_REF_ID_NOT_CURRENT = 80003
-CORR_DOC_REF_ID_MISSING = 80005
-RESEND_NOT_FOR_THIS_RECORD = 80008
-RESEND_UNKNOWN = 80013
-RESEND_NOT_CURRENT = 80014
-
-# The record-level codes after which a record cannot enter its chain, whoever found them.
-REFUSING_CODES = frozenset(
-    {
-        DOC_REF_ID_REUSED,
-        CORR_DOC_REF_ID_UNKNOWN,
-        CORR_DOC_REF_ID_NOT_CURRENT,
-        CORR_DOC_REF_ID_MISSING,
-        RESEND_NOT_FOR_THIS_RECORD,
-        80011,  # the same DocRefId corrected or deleted twice in one message
-        RESEND_UNKNOWN,
-        RESEND_NOT_CURRENT,
-    }
+from exchange.validation.codes import (
+    CORR_DOC_REF_ID_MISSING,
+    CORR_DOC_REF_ID_NOT_CURRENT,
+    CORR_DOC_REF_ID_UNKNOWN,
+    DOC_REF_ID_REUSED,
+    RESEND_NOT_CURRENT,
+    RESEND_NOT_FOR_THIS_RECORD,
+    RESEND_UNKNOWN,
 )
+from exchange.validation.findings import Finding
 
 _ELEMENT = {
     RecordKind.REPORTING_FI: "ReportingFI",

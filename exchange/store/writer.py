@@ -27,7 +27,7 @@ from exchange.records import (
     StreamItem,
 )
 from exchange.store.bulk import bulk_writer
-from exchange.store.chains import REFUSING_CODES, ChainResolver, record_finding
+from exchange.store.chains import ChainResolver, record_finding
 from exchange.store.files import ensure_received_file, settled_outcome
 from exchange.store.ids import id_allocator
 from exchange.store.lookups import chain_entries, chunks
@@ -43,6 +43,7 @@ from exchange.store.settlement import (
 from exchange.store.states import DocState, RecordKind
 from exchange.store.transaction import sender_transaction
 from exchange.store.types import amount_in_range
+from exchange.validation.codes import REFUSING_CODES
 from exchange.validation.findings import Finding
 
 DEFAULT_BATCH_SIZE = 2000

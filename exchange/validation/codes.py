@@ -28,3 +28,27 @@ class FileErrorCode(IntEnum):
 FILE_CODES = range(50000, 60000)
 RECORD_CODES = range(60000, 98000)
 EITHER_LEVEL_CODES = range(98000, 100000)  # 98xxx domestic use, 99999 custom: the raiser says which level
+
+
+DOC_REF_ID_REUSED = 80000
+CORR_DOC_REF_ID_UNKNOWN = 80002
+CORR_DOC_REF_ID_NOT_CURRENT = 80003
+CORR_DOC_REF_ID_MISSING = 80005
+RESEND_NOT_FOR_THIS_RECORD = 80008
+RESEND_UNKNOWN = 80013
+RESEND_NOT_CURRENT = 80014
+
+# The record-level codes after which a record cannot enter its chain, whoever found them (the rules or
+# the store): the store refuses the record and the engine knows the chain did not move.
+REFUSING_CODES = frozenset(
+    {
+        DOC_REF_ID_REUSED,
+        CORR_DOC_REF_ID_UNKNOWN,
+        CORR_DOC_REF_ID_NOT_CURRENT,
+        CORR_DOC_REF_ID_MISSING,
+        RESEND_NOT_FOR_THIS_RECORD,
+        80011,  # the same DocRefId corrected or deleted twice in one message
+        RESEND_UNKNOWN,
+        RESEND_NOT_CURRENT,
+    }
+)

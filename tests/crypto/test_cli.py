@@ -38,6 +38,24 @@ def two_authorities(
     return dirs
 
 
+def nl_packet_for_be(
+    authorities: dict[str, Path],
+    out: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    size: int,
+) -> tuple[int, dict[str, Any]]:
+    """NL creates, through the CLI, a packet of a `size`-byte document for BE."""
+    document = out.parent / f"report-{size}.xml"
+    document.write_bytes(make_document(size))
+    monkeypatch.setenv("EXCHANGE_DATA_DIR", str(authorities["NL"]))
+    monkeypatch.setenv("EXCHANGE_HOME_JURISDICTION", "NL")
+    code, created, _ = run(
+        capsys, "packet", "create", str(document), "--to", "BE", "--out", str(out), "--json"
+    )
+    return code, created
+
+
 def test_keys_list(
     two_authorities: dict[str, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -59,13 +77,7 @@ def test_create_open_verify(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    document = tmp_path / "report.xml"
-    document.write_bytes(make_document(20_000))
-    monkeypatch.setenv("EXCHANGE_DATA_DIR", str(two_authorities["NL"]))
-    monkeypatch.setenv("EXCHANGE_HOME_JURISDICTION", "NL")
-    code, created, _ = run(
-        capsys, "packet", "create", str(document), "--to", "BE", "--out", str(tmp_path / "out"), "--json"
-    )
+    code, created = nl_packet_for_be(two_authorities, tmp_path / "out", monkeypatch, capsys, 20_000)
     assert code == 0 and created["c14n"] == "exclusive"
     packet = str(created["packet"])
     assert Path(packet).name.startswith("NL_CRS_")
@@ -93,13 +105,7 @@ def test_packet_failure_reports_its_code(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    document = tmp_path / "report.xml"
-    document.write_bytes(make_document(5_000))
-    monkeypatch.setenv("EXCHANGE_DATA_DIR", str(two_authorities["NL"]))
-    monkeypatch.setenv("EXCHANGE_HOME_JURISDICTION", "NL")
-    _, created, _ = run(
-        capsys, "packet", "create", str(document), "--to", "BE", "--out", str(tmp_path), "--json"
-    )
+    _, created = nl_packet_for_be(two_authorities, tmp_path / "out", monkeypatch, capsys, 5_000)
     packet = Path(str(created["packet"]))
     data = bytearray(packet.read_bytes())
     # Corrupt the end of the payload's ciphertext: the payload is the last entry before the directory.
@@ -124,13 +130,7 @@ def test_unknown_sender_is_one_line(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    document = tmp_path / "report.xml"
-    document.write_bytes(make_document(1_000))
-    monkeypatch.setenv("EXCHANGE_DATA_DIR", str(two_authorities["NL"]))
-    monkeypatch.setenv("EXCHANGE_HOME_JURISDICTION", "NL")
-    _, created, _ = run(
-        capsys, "packet", "create", str(document), "--to", "BE", "--out", str(tmp_path), "--json"
-    )
+    _, created = nl_packet_for_be(two_authorities, tmp_path / "out", monkeypatch, capsys, 1_000)
     shutil.rmtree(two_authorities["BE"] / "partners" / "NL")
     monkeypatch.setenv("EXCHANGE_DATA_DIR", str(two_authorities["BE"]))
     code, result, _ = run(capsys, "packet", "verify", str(created["packet"]), "--json")

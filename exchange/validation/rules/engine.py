@@ -15,7 +15,7 @@ from itertools import islice
 
 from exchange.logs import get_logger
 from exchange.records import MessageHeader, Record, StreamItem
-from exchange.store.chains import REFUSING_CODES
+from exchange.validation.codes import REFUSING_CODES
 from exchange.validation.findings import Finding
 from exchange.validation.rules.chain import ChainMemory, ChainView
 from exchange.validation.rules.context import ReceiverProfile, RuleContext
