@@ -49,11 +49,11 @@ from exchange.records import (
     Payment,
     ReportingFI,
 )
+from exchange.states import DocState, RecordKind
 from exchange.store import PacketInfo, store_file
 from exchange.store.bulk import CopyWriter, ExecutemanyWriter
 from exchange.store.chains import ChainEntry, NewVersion
 from exchange.store.rows import COLUMNS, GroupLinks, RowBuffer
-from exchange.store.states import DocState, RecordKind
 
 SENDER = "NL"
 

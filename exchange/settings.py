@@ -21,8 +21,6 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
-from sqlalchemy.engine import make_url
-
 from exchange.errors import ConfigError
 
 ENV_PREFIX = "EXCHANGE_"
@@ -221,6 +219,8 @@ class Settings(BaseSettings):
     @classmethod
     def _parsable_url(cls, value: str | None) -> str | None:
         if value is not None:
+            from sqlalchemy.engine import make_url  # here: `exchange validate` needs no database code
+
             try:
                 make_url(value)
             except Exception as exc:  # SQLAlchemy raises ArgumentError with the URL in it: keep it out.
@@ -272,6 +272,8 @@ class Settings(BaseSettings):
 
 def mask_url(url: str) -> str:
     """The URL with its password replaced by `***`, safe to print and log."""
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 

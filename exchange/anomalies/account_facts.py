@@ -22,8 +22,8 @@ from exchange.anomalies.fi_identity import institution_refs
 from exchange.anomalies.registry_facts import registry_records
 from exchange.reconcile.db_source import chunked
 from exchange.reconcile.models import PartyMatch
+from exchange.states import DocState
 from exchange.store.models import AccountReportRow, DocRecord, MessageHeaderRow, PartyRow
-from exchange.store.states import DocState
 
 _CHAINS_PER_PAGE = 500
 

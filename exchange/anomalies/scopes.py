@@ -15,6 +15,7 @@ from exchange.anomalies.models import Flag
 from exchange.reconcile.db_source import chunked
 from exchange.reconcile.models import PartyMatch
 from exchange.records import FIRole
+from exchange.states import RecordKind
 from exchange.store.models import (
     AccountReportRow,
     DocRecord,
@@ -23,7 +24,6 @@ from exchange.store.models import (
     ReceivedFile,
     ReportingFIRow,
 )
-from exchange.store.states import RecordKind
 
 
 @dataclass

@@ -19,8 +19,8 @@ from exchange.reconcile.db_source import chunked
 from exchange.reconcile.models import PartyMatch
 from exchange.registry.models import TaxReturn
 from exchange.settings import Settings
+from exchange.states import DocState
 from exchange.store.models import AccountReportRow, DocRecord, MessageHeaderRow, PartyRow, PaymentRow
-from exchange.store.states import DocState
 
 
 def taxpayer_year_facts(

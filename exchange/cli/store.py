@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from exchange import db
 from exchange.cli.context import CliContext, emit, json_option, pass_context
+from exchange.states import FileState
 from exchange.store.queries import files, findings_by_code
-from exchange.store.states import FileState
 
 
 @click.group("files")

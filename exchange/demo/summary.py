@@ -18,9 +18,9 @@ from exchange.demo.scenario import Scenario
 from exchange.reconcile.models import PartyMatch
 from exchange.registry.models import Taxpayer
 from exchange.settings import Settings
+from exchange.states import RecordKind
 from exchange.store import FileState
 from exchange.store.models import AccountReportRow, DocRecord, PartyRow, ReceivedFile
-from exchange.store.states import RecordKind
 
 _CSM = "{urn:oecd:ties:csm:v2}"
 

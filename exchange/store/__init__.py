@@ -7,6 +7,7 @@ The pipeline calls `store_file` (or `reject_file`), moves files along with `regi
 
 from __future__ import annotations
 
+from exchange.states import DocState, FileState, RecordKind
 from exchange.store.files import advance_state, file_outcome, mark_answered, register_file
 from exchange.store.lookups import DocRefStatus, doc_ref_states, used_message_ref_ids
 from exchange.store.outcomes import (
@@ -18,7 +19,6 @@ from exchange.store.outcomes import (
     StoredStatusMessage,
     Verdict,
 )
-from exchange.store.states import DocState, FileState, RecordKind
 from exchange.store.writer import DEFAULT_BATCH_SIZE, reject_file, store_file
 
 __all__ = [

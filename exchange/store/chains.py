@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from exchange.records import DocAction, DocSpec
-from exchange.store.states import DocState, RecordKind
+from exchange.states import DocState, RecordKind
 from exchange.validation.codes import (
     CORR_DOC_REF_ID_MISSING,
     CORR_DOC_REF_ID_NOT_CURRENT,

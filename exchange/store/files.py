@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from exchange.states import SETTLED_STATES, FileState, can_advance
 from exchange.store.models import FindingRow, ReceivedFile, StatusMessageRow
 from exchange.store.outcomes import FileOutcome, PacketInfo, StoredStatusMessage
-from exchange.store.states import SETTLED_STATES, FileState, can_advance
 from exchange.validation.findings import Finding
 
 

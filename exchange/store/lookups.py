@@ -11,9 +11,9 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, select
 
+from exchange.states import DocState, RecordKind
 from exchange.store.chains import ChainEntry
 from exchange.store.models import DocRecord, UsedMessageRefId
-from exchange.store.states import DocState, RecordKind
 
 # Well under SQLite's bound-parameter limit and PostgreSQL's, and large enough to keep round trips few.
 CHUNK = 1000

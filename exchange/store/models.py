@@ -29,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exchange.models import Base
 from exchange.records import FIRole, PartyKind
-from exchange.store.states import DocState, FileState, RecordKind
+from exchange.states import DocState, FileState, RecordKind
 from exchange.store.types import Amount, Id
 
 

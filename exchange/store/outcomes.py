@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from exchange.records import MessageHeader
-from exchange.store.states import FileState
+from exchange.states import FileState
 from exchange.validation.findings import Finding
 
 

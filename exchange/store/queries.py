@@ -19,6 +19,7 @@ from exchange.records import (
     PartyRole,
     Payment,
 )
+from exchange.states import DocState, FileState
 from exchange.store.models import (
     AccountReportRow,
     DocRecord,
@@ -29,7 +30,6 @@ from exchange.store.models import (
     PartyTinRow,
     ReceivedFile,
 )
-from exchange.store.states import DocState, FileState
 
 
 def files(

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, insert, select, update
 
 from exchange.records import MessageHeader
+from exchange.states import FileState
 from exchange.store.files import load_outcome, utc_now
 from exchange.store.models import (
     FindingRow,
@@ -17,7 +18,6 @@ from exchange.store.models import (
     UsedMessageRefId,
 )
 from exchange.store.outcomes import FileOutcome, PacketInfo, StatusBuilder, Verdict
-from exchange.store.states import FileState
 from exchange.validation.findings import Finding
 
 MESSAGE_REF_ID_USED = 50009

@@ -26,6 +26,7 @@ from exchange.records import (
     ReportingFI,
     StreamItem,
 )
+from exchange.states import DocState, RecordKind
 from exchange.store.bulk import bulk_writer
 from exchange.store.chains import ChainResolver, record_finding
 from exchange.store.files import ensure_received_file, settled_outcome
@@ -40,7 +41,6 @@ from exchange.store.settlement import (
     record_header,
     settle,
 )
-from exchange.store.states import DocState, RecordKind
 from exchange.store.transaction import sender_transaction
 from exchange.store.types import amount_in_range
 from exchange.validation.codes import REFUSING_CODES

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from exchange.records import DocSpec, FIRole, MessageHeader, PoolReport, Record
 from exchange.settings import Environment
-from exchange.store.states import DocState, RecordKind
+from exchange.states import DocState, RecordKind
 from exchange.validation.rules import MemoryHistory, ReceiverProfile
 from tests.rules.builders import (
     HOME,

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from itertools import islice
 
 from exchange.records import Record, StreamItem
-from exchange.store.states import DocState, RecordKind
+from exchange.states import DocState, RecordKind
 from exchange.validation.findings import Finding
 from exchange.validation.rules import MemoryHistory, RuleEngine
 from tests.rules.builders import RECEIVER, SENDER, TODAY, account_report, header, person, reporting_fi

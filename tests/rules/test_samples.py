@@ -9,7 +9,7 @@ import pytest
 
 from exchange.extract import Extractor
 from exchange.records import MessageHeader, StreamItem
-from exchange.store.states import RecordKind
+from exchange.states import RecordKind
 from exchange.validation.findings import Finding
 from exchange.validation.records_pass import validate_records
 from exchange.validation.rules import MemoryHistory, ReceiverProfile

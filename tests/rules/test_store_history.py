@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import Engine, event
 
 from exchange.records import MessageHeader, Record
+from exchange.states import FileState
 from exchange.store import PacketInfo, store_file
-from exchange.store.states import FileState
 from exchange.validation.findings import Finding
-from exchange.validation.rules import RuleEngine, StoreHistory
+from exchange.validation.rules import RuleEngine
+from exchange.validation.rules.store_history import StoreHistory
 from tests.rules.builders import HOME, RECEIVER, SENDER, TODAY, account_report, header, reporting_fi
 
 

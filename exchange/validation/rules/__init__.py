@@ -2,7 +2,8 @@
 
 Families: `message` (50008-50012), `crs_accounts` (60000-60016), `crs_v3` (60017-60023) and
 `corrections` (80000-80015). Every rule is one declaration (`declarations.Rule`) with its code, level,
-sentence, reference and formats; `registry.RULES` holds them all.
+sentence, reference and formats; `registry.RULES` holds them all. The store's History
+(`store_history.StoreHistory`) is imported from its module: validating a file alone loads no database code.
 
 Left out, as the receiver cannot decide them here: 50001-50007 and 50013 (found while the packet is
 opened and parsed, before any record exists: exchange.validation and crypto); 90000-90002 (TIN
@@ -17,7 +18,6 @@ from exchange.validation.rules.declarations import Problem, Rule
 from exchange.validation.rules.engine import DEFAULT_CHUNK_SIZE, RuleEngine
 from exchange.validation.rules.history import History, KnownDoc, MemoryHistory
 from exchange.validation.rules.registry import RULES, by_code
-from exchange.validation.rules.store_history import StoreHistory
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -30,6 +30,5 @@ __all__ = [
     "Rule",
     "RuleContext",
     "RuleEngine",
-    "StoreHistory",
     "by_code",
 ]

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from exchange.records import AccountReport, DocAction, NilReport, PoolReport, Record, ReportingFI
-from exchange.store.states import DocState, RecordKind
+from exchange.states import DocState, RecordKind
 from exchange.validation.rules.history import KnownDoc
 
 

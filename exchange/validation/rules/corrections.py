@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from exchange.records import DocAction, FIRole, MessageHeader, Record, ReportingFI
-from exchange.store.states import DocState
+from exchange.states import DocState
 from exchange.validation.rules.chain import ChainView, record_kind
 from exchange.validation.rules.context import RuleContext, element_name, field_path
 from exchange.validation.rules.declarations import (

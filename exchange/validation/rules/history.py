@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-from exchange.store.states import DocState, RecordKind
+from exchange.states import DocState, RecordKind
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,7 @@
-"""The life of a received file, and the states of a record version in its correction chain."""
+"""The life of a received file, and the states of a record version in its correction chain.
+
+A module of its own, importing nothing: validation reads these states without loading the store.
+"""
 
 from __future__ import annotations
 
