@@ -9,11 +9,18 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select, union_all
+from sqlalchemy.orm import aliased
 
 from exchange.states import DocState, RecordKind
 from exchange.store.chains import ChainEntry
-from exchange.store.models import DocRecord, UsedMessageRefId
+from exchange.store.models import (
+    AccountReportRow,
+    DocRecord,
+    PoolReportRow,
+    ReportingFIRow,
+    UsedMessageRefId,
+)
 
 # Well under SQLite's bound-parameter limit and PostgreSQL's, and large enough to keep round trips few.
 CHUNK = 1000
@@ -79,6 +86,52 @@ def used_message_ref_ids(
                 UsedMessageRefId.sender == sender, UsedMessageRefId.message_ref_id.in_(chunk)
             )
             found.update({row.message_ref_id: row.file_id for row in connection.execute(query)})
+    return found
+
+
+def current_reports_under(
+    bind: Engine | Connection, sender: str, fi_doc_ref_ids: Iterable[str], limit: int
+) -> dict[str, list[str]]:
+    """The current AccountReports and PoolReports stored under each of these ReportingFIs (80009).
+
+    A DocRefId counts only if it names a current ReportingFI version of the sender. A report stands under
+    it when its current version's row links to a `reporting_fi` row of any version of that chain: the
+    first one, a correction, or a resend (whose row names the version it repeats). At most `limit`
+    DocRefIds per ReportingFI, oldest first; ReportingFIs with none are left out. One query per chunk.
+    """
+    if limit < 1:
+        return {}
+    named, version, report = aliased(DocRecord), aliased(DocRecord), aliased(DocRecord)
+    linked = union_all(
+        select(AccountReportRow.doc_record_id, AccountReportRow.reporting_fi_id),
+        select(PoolReportRow.doc_record_id, PoolReportRow.reporting_fi_id),
+    ).subquery()
+    rank = func.row_number().over(partition_by=named.doc_ref_id, order_by=report.id)
+    found: dict[str, list[str]] = {}
+    with _connection(bind) as connection:
+        for chunk in chunks(set(fi_doc_ref_ids)):
+            ranked = (
+                select(named.doc_ref_id.label("fi"), report.doc_ref_id.label("report"), rank.label("rank"))
+                .join(version, version.chain_id == named.chain_id)
+                .join(ReportingFIRow, ReportingFIRow.doc_record_id == version.id)
+                .join(linked, linked.c.reporting_fi_id == ReportingFIRow.id)
+                .join(report, report.id == linked.c.doc_record_id)
+                .where(
+                    named.sender == sender,
+                    named.doc_ref_id.in_(chunk),
+                    named.kind == RecordKind.REPORTING_FI,
+                    named.state == DocState.CURRENT,
+                    report.state == DocState.CURRENT,
+                )
+                .subquery()
+            )
+            query = (
+                select(ranked.c.fi, ranked.c.report)
+                .where(ranked.c.rank <= limit)
+                .order_by(ranked.c.fi, ranked.c.rank)
+            )
+            for row in connection.execute(query):
+                found.setdefault(row.fi, []).append(row.report)
     return found
 
 

@@ -8,6 +8,7 @@ from datetime import date
 
 from exchange.records import AccountReport, FIRole, MessageHeader, NilReport, PoolReport, Record, ReportingFI
 from exchange.settings import Environment, Settings
+from exchange.validation.rules.history import History
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,10 @@ class RuleContext:
     today: date
     # MessageRefIds of the sender already taken by earlier files (50009), each with that file's id.
     used_message_ref_ids: Mapping[str, int] = field(default_factory=dict)
+    # The sender's earlier files, for a file rule that asks once at the end of the file (80009); None
+    # without a store. `sender` keys its lookups (the packet's sender).
+    history: History | None = None
+    sender: str = ""
 
     @property
     def format(self) -> tuple[str, str]:

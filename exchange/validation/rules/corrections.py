@@ -4,9 +4,11 @@ The chain rules (80000, 80002, 80003, 80011-80014) read `ChainView`: the DocRefI
 far and what the store holds for the chunk being checked. 80000 and 80011 are decided within the file
 alone when no store is at hand; the others are skipped then.
 
-Left out of 80009: a ReportingFI deletion whose AccountReports all stand in earlier files (the file
-then holds no AccountReport to compare with); telling it would take the store's reports per
-institution, which no batched DocRefId lookup gives.
+80009 is decided within the file (the body that deletes its ReportingFI deletes its account-level
+records too) and, with a store, against it: at the end of the file one batched lookup
+(`History.current_reports_under`) gives the reports of earlier files still current under the
+ReportingFIs the file deletes. The file rule reads the History from `RuleContext.history` and
+`RuleContext.sender` (without a History, only the within-file half runs).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ _AMENDING = (DocAction.CORRECTION, DocAction.DELETION)
 _NEW_DATA = "new data"
 _CORRECTIONS = "corrections and deletions"
 _MODES = {"CRS701": _NEW_DATA, "CRS703": _NEW_DATA, "CRS702": _CORRECTIONS}
+_SHOWN = 3  # the stored reports an 80009 finding names
 
 
 def _doc_ref_id(record: Record) -> str:
@@ -170,30 +173,80 @@ def resend_only_reporting_fi(record: Record, ctx: RuleContext) -> Iterator[Probl
 
 
 class _LoneInstitutionDeletion:
-    """Remembers whether the current body deletes its ReportingFI; then every account-level record of
-    the body must be a deletion too."""
+    """80009, in two halves.
+
+    Within the file: once a body deletes its ReportingFI, every account-level record of that body must be
+    a deletion too; decided as the records go by.
+
+    Against the store, when the engine hands the rules the sender's History: the ReportingFIs the file
+    deletes are looked up once, at the end of the file, for the reports still current under them in
+    earlier files. A stored report that this file corrects or deletes anywhere (in another body, before
+    or after the deletion) does not count: after the file it is no longer current under that
+    ReportingFI. A deletion naming a version this file made by correcting a stored ReportingFI is looked
+    up by the stored one. Memory: the CorrDocRefIds of the file's account-level corrections and
+    deletions (as many as the chain rules' memory holds), and the file's ReportingFI deletions.
+    """
 
     def __init__(self, ctx: RuleContext) -> None:
         self._body: int | None = None
         self._deleted_fi: ReportingFI | None = None
+        self._history = ctx.history
+        self._sender = ctx.sender or ctx.header.transmitting_country
+        self._deletions: dict[str, ReportingFI] = {}  # stored ReportingFI DocRefId -> first deletion of it
+        self._stored_fi: dict[str, str] = {}  # ReportingFI DocRefId corrected here -> the stored one
+        self._amended: set[str] = set()  # CorrDocRefIds of the account-level corrections and deletions
 
     def see(self, record: Record) -> Iterator[Problem]:
         if record.body_index != self._body:
             self._body, self._deleted_fi = record.body_index, None
+        spec = record.doc_spec
         if isinstance(record, ReportingFI):
-            if record.role is FIRole.REPORTING_FI and record.doc_spec.action is DocAction.DELETION:
-                self._deleted_fi = record
+            if record.role is FIRole.REPORTING_FI:
+                self._see_institution(record)
             return
+        if self._history is not None and spec.action in _AMENDING and spec.corr_doc_ref_id:
+            self._amended.add(spec.corr_doc_ref_id)
         fi = self._deleted_fi
-        if fi is not None and record.doc_spec.action is not DocAction.DELETION:
+        if fi is not None and spec.action is not DocAction.DELETION:
             yield Problem(
                 f"the ReportingFI {fi.doc_spec.doc_ref_id} is deleted but this {element_name(record)} is not",
                 (_doc_type_indic(record), "ReportingFI/DocSpec/DocTypeIndic"),
-                doc_ref_ids=(record.doc_spec.doc_ref_id, fi.doc_spec.doc_ref_id),
+                doc_ref_ids=(spec.doc_ref_id, fi.doc_spec.doc_ref_id),
             )
 
+    def _see_institution(self, fi: ReportingFI) -> None:
+        spec = fi.doc_spec
+        if spec.action is DocAction.DELETION:
+            self._deleted_fi = fi
+        if self._history is None or not spec.corr_doc_ref_id:
+            return
+        stored = self._stored_fi.get(spec.corr_doc_ref_id, spec.corr_doc_ref_id)
+        if spec.action is DocAction.DELETION:
+            self._deletions.setdefault(stored, fi)  # a second deletion of it is 80011's
+        elif spec.action is DocAction.CORRECTION:
+            self._stored_fi[spec.doc_ref_id] = stored
+
     def end(self) -> Iterator[Problem]:
-        return iter(())
+        if self._history is None or not self._deletions:
+            return
+        # Enough to find a report this file leaves current even if all the file amends stand there too.
+        limit = len(self._amended) + _SHOWN
+        under = self._history.current_reports_under(self._sender, list(self._deletions), limit)
+        for stored, fi in self._deletions.items():
+            found = under.get(stored, ())
+            left = [doc_ref_id for doc_ref_id in found if doc_ref_id not in self._amended]
+            if not left:
+                continue
+            count = str(len(left)) if len(found) < limit else f"at least {len(left)}"
+            shown = left[:_SHOWN]
+            more = ", ..." if len(shown) < len(left) or len(found) == limit else ""
+            yield Problem(
+                f"the ReportingFI {fi.doc_spec.corr_doc_ref_id} is deleted but {count} of the reports stored "
+                f"under it in earlier files are not deleted: {', '.join(shown)}{more}",
+                ("ReportingFI/DocSpec/DocTypeIndic",),
+                doc_ref_ids=(*shown, fi.doc_spec.doc_ref_id),
+                line=fi.line,
+            )
 
 
 @file_rule(

@@ -97,7 +97,7 @@ class _FileCheck:
         self._chain_rules = [rule for rule in active if isinstance(rule, ChainRule)]
         self._looks_up_docs = history is not None and any(rule.needs_history for rule in self._chain_rules)
         used = self._used_message_ref_ids(header)
-        self._ctx = RuleContext(header, receiver, today or date.today(), used)
+        self._ctx = RuleContext(header, receiver, today or date.today(), used, history, sender)
         self._memory = ChainMemory()
         self._counts: Counter[int] = Counter()
         self._records = 0

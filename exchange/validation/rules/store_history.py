@@ -35,6 +35,11 @@ class StoreHistory:
             message_ref_id: file_id for message_ref_id, file_id in used.items() if file_id != self._file_id
         }
 
+    def current_reports_under(
+        self, sender: str, fi_doc_ref_ids: Collection[str], limit: int
+    ) -> dict[str, list[str]]:
+        return lookups.current_reports_under(self._bind, sender, fi_doc_ref_ids, limit)
+
     def _reporting_periods(self, file_ids: Iterable[int]) -> dict[int, date]:
         """The ReportingPeriod of the messages that brought the found versions (80012): a few files per
         chunk at most, asked in one query."""
