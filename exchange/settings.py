@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextvars import ContextVar
 from decimal import Decimal
 from enum import StrEnum
 from itertools import pairwise
@@ -21,10 +22,12 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
 from exchange.errors import ConfigError
 
 ENV_PREFIX = "EXCHANGE_"
 CONFIG_FILE_ENV = "EXCHANGE_CONFIG"
+_config_file: ContextVar[str | None] = ContextVar("config_file", default=None)  # `--config`, while loading
 MASK = "********"
 _MIB = 1024 * 1024
 
@@ -237,7 +240,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: tuple[PydanticBaseSettingsSource, ...] = (init_settings, env_settings)
-        config_file = os.environ.get(CONFIG_FILE_ENV)
+        config_file = _config_file.get() or os.environ.get(CONFIG_FILE_ENV)
         if config_file:
             sources += (TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)),)
         return sources
@@ -284,16 +287,19 @@ def setting_env_names() -> set[str]:
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
     """Read the settings, turning every mistake into one ConfigError that names the setting."""
-    if config_file is not None:
-        if not config_file.is_file():
-            raise ConfigError(f"config file not found: {config_file}")
-        os.environ[CONFIG_FILE_ENV] = str(config_file)
+    if config_file is not None and not config_file.is_file():
+        raise ConfigError(f"config file not found: {config_file}")
+    # Handed to the sources through a context variable, not the process environment: a later
+    # `load_settings` (another command in the same process, another test) must not inherit the file.
+    token = _config_file.set(None if config_file is None else str(config_file))
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
     except (OSError, ValueError) as exc:  # unreadable or malformed TOML
         raise ConfigError(f"cannot read the config file: {exc}") from None
+    finally:
+        _config_file.reset(token)
 
 
 def _describe(exc: ValidationError) -> str:

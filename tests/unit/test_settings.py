@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,15 @@ def test_unknown_key_in_file_is_named(tmp_path: Path) -> None:
     config.write_text('home_jurisdicton = "LU"\n')
     with pytest.raises(ConfigError, match=r"home_jurisdicton.*not a known setting"):
         load_settings(config)
+
+
+def test_a_config_file_is_read_for_that_load_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EXCHANGE_CONFIG", raising=False)
+    config = tmp_path / "exchange.toml"
+    config.write_text('home_jurisdiction = "LU"\n')
+    assert load_settings(config).home_jurisdiction == "LU"
+    assert "EXCHANGE_CONFIG" not in os.environ
+    assert load_settings().home_jurisdiction != "LU"  # a later load, without --config, does not see it
 
 
 def test_missing_and_malformed_files_are_config_errors(tmp_path: Path) -> None:
