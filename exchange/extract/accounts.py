@@ -15,9 +15,8 @@ from exchange.extract.docspec import doc_spec
 from exchange.extract.parties import account_holder, controlling_person, substantial_owner
 from exchange.extract.xmltext import (
     attribute,
-    child,
-    child_text,
-    children,
+    leaf_fields,
+    local_name,
     parse_bool,
     parse_decimal,
     parse_int,
@@ -35,49 +34,75 @@ def amount(element: etree._Element | None) -> tuple[Decimal, str]:
 
 
 def payment(element: etree._Element) -> Payment:
-    value, currency = amount(child(element, "PaymentAmnt"))
-    return Payment(
-        type=child_text(element, "Type") or "",
-        amount=value,
-        currency=currency,
-        description=child_text(element, "PaymentTypeDesc"),
-    )
-
-
-def _related_parties(element: etree._Element) -> tuple[Party, ...]:
-    """CRS ControllingPersons or FATCA SubstantialOwners (a file has one kind or the other)."""
-    crs = tuple(controlling_person(item) for item in children(element, "ControllingPerson"))
-    return crs or tuple(substantial_owner(item) for item in children(element, "SubstantialOwner"))
-
-
-def _closed(element: etree._Element, number: etree._Element | None) -> bool | None:
-    """CRS says it with the ClosedAccount attribute, FATCA with an AccountClosed element."""
-    flag = parse_bool(attribute(number, "ClosedAccount"))
-    return flag if flag is not None else parse_bool(child_text(element, "AccountClosed"))
+    kind = description = None
+    paid: etree._Element | None = None
+    for child in element:
+        local = local_name(child)
+        if local == "Type":
+            kind = kind or text(child)
+        elif local == "PaymentAmnt":
+            paid = paid if paid is not None else child
+        elif local == "PaymentTypeDesc":
+            description = description or text(child)
+    value, currency = amount(paid)
+    return Payment(type=kind or "", amount=value, currency=currency, description=description)
 
 
 def account_report(element: etree._Element, body_index: int, group_index: int) -> AccountReport | None:
-    spec = doc_spec(element)
-    if spec is None:
+    spec: etree._Element | None = None
+    number: etree._Element | None = None
+    holder: etree._Element | None = None
+    balance: etree._Element | None = None
+    related: list[Party] = []  # CRS ControllingPersons or FATCA SubstantialOwners: a file has one kind
+    payments: list[Payment] = []
+    closed: str | None = None  # FATCA says it with an AccountClosed element, CRS with an attribute
+    dd_procedure: str | None = None
+    account_type: str | None = None
+    joint: str | None = None
+    for child in element:
+        local = local_name(child)
+        if local == "DocSpec":
+            spec = spec if spec is not None else child
+        elif local == "AccountNumber":
+            number = number if number is not None else child
+        elif local == "AccountHolder":
+            holder = holder if holder is not None else child
+        elif local == "ControllingPerson":
+            related.append(controlling_person(child))
+        elif local == "SubstantialOwner":
+            related.append(substantial_owner(child))
+        elif local == "AccountBalance":
+            balance = balance if balance is not None else child
+        elif local == "Payment":
+            payments.append(payment(child))
+        elif local == "AccountClosed":
+            closed = closed or text(child)
+        elif local == "DDProcedure":
+            dd_procedure = dd_procedure or text(child)
+        elif local == "AccountType":
+            account_type = account_type or text(child)
+        elif local == "JointAccount":
+            joint = joint or leaf_fields(child, {"Number": "number"}).get("number")
+    record_spec = doc_spec(spec)
+    if record_spec is None:
         return None
-    number = child(element, "AccountNumber")
-    balance, currency = amount(child(element, "AccountBalance"))
-    joint = child(element, "JointAccount")
+    value, currency = amount(balance)
+    flag = parse_bool(attribute(number, "ClosedAccount"))
     return AccountReport(
-        doc_spec=spec,
+        doc_spec=record_spec,
         account_number=text(number) or "",
-        holder=account_holder(child(element, "AccountHolder")),
-        balance=balance,
+        holder=account_holder(holder),
+        balance=value,
         currency=currency,
         account_number_type=attribute(number, "AcctNumberType"),
         undocumented=parse_bool(attribute(number, "UndocumentedAccount")),
-        closed=_closed(element, number),
+        closed=flag if flag is not None else parse_bool(closed),
         dormant=parse_bool(attribute(number, "DormantAccount")),
-        controlling_persons=_related_parties(element),
-        payments=tuple(payment(item) for item in children(element, "Payment")),
-        dd_procedure=child_text(element, "DDProcedure"),
-        account_type=child_text(element, "AccountType"),
-        joint_account=None if joint is None else parse_int(child_text(joint, "Number")),
+        controlling_persons=tuple(related),
+        payments=tuple(payments),
+        dd_procedure=dd_procedure,
+        account_type=account_type,
+        joint_account=parse_int(joint),
         body_index=body_index,
         group_index=group_index,
         line=element.sourceline,
@@ -85,15 +110,29 @@ def account_report(element: etree._Element, body_index: int, group_index: int) -
 
 
 def pool_report(element: etree._Element, body_index: int, group_index: int) -> PoolReport | None:
-    spec = doc_spec(element)
-    if spec is None:
+    spec: etree._Element | None = None
+    balance: etree._Element | None = None
+    count: str | None = None
+    report_type: str | None = None
+    for child in element:
+        local = local_name(child)
+        if local == "DocSpec":
+            spec = spec if spec is not None else child
+        elif local == "PoolBalance":
+            balance = balance if balance is not None else child
+        elif local == "AccountCount":
+            count = count or text(child)
+        elif local == "AccountPoolReportType":
+            report_type = report_type or text(child)
+    record_spec = doc_spec(spec)
+    if record_spec is None:
         return None
-    balance, currency = amount(child(element, "PoolBalance"))
+    value, currency = amount(balance)
     return PoolReport(
-        doc_spec=spec,
-        account_count=parse_int(child_text(element, "AccountCount")) or 0,
-        pool_report_type=child_text(element, "AccountPoolReportType") or "",
-        balance=balance,
+        doc_spec=record_spec,
+        account_count=parse_int(count) or 0,
+        pool_report_type=report_type or "",
+        balance=value,
         currency=currency,
         body_index=body_index,
         group_index=group_index,
@@ -102,7 +141,10 @@ def pool_report(element: etree._Element, body_index: int, group_index: int) -> P
 
 
 def nil_report(element: etree._Element, body_index: int, group_index: int) -> NilReport | None:
-    spec = doc_spec(element)
-    if spec is None:
+    spec = next((child for child in element if local_name(child) == "DocSpec"), None)
+    record_spec = doc_spec(spec)
+    if record_spec is None:
         return None
-    return NilReport(doc_spec=spec, body_index=body_index, group_index=group_index, line=element.sourceline)
+    return NilReport(
+        doc_spec=record_spec, body_index=body_index, group_index=group_index, line=element.sourceline
+    )

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from lxml import etree
 
-from exchange.extract.xmltext import child, child_text
+from exchange.extract.xmltext import leaf_fields
 from exchange.records import DocSpec
 
+_FIELDS = {
+    "DocTypeIndic": "doc_type_indic",
+    "DocRefId": "doc_ref_id",
+    "CorrDocRefId": "corr_doc_ref_id",
+    "CorrMessageRefId": "corr_message_ref_id",
+}
 
-def doc_spec(record: etree._Element) -> DocSpec | None:
-    """The record's DocSpec, or None when it lacks DocTypeIndic or DocRefId: without them the record
-    cannot be named in a finding nor placed in a chain, and the schema finding already covers it."""
-    spec = child(record, "DocSpec")
-    if spec is None:
+
+def doc_spec(element: etree._Element | None) -> DocSpec | None:
+    """The DocSpec element's content, or None when it lacks DocTypeIndic or DocRefId: without them the
+    record cannot be named in a finding nor placed in a chain, and the schema finding already covers it."""
+    if element is None:
         return None
-    doc_type_indic = child_text(spec, "DocTypeIndic")
-    doc_ref_id = child_text(spec, "DocRefId")
-    if doc_type_indic is None or doc_ref_id is None:
+    values = leaf_fields(element, _FIELDS)
+    if values.get("doc_type_indic") is None or values.get("doc_ref_id") is None:
         return None
-    return DocSpec(
-        doc_type_indic=doc_type_indic,
-        doc_ref_id=doc_ref_id,
-        corr_doc_ref_id=child_text(spec, "CorrDocRefId"),
-        corr_message_ref_id=child_text(spec, "CorrMessageRefId"),
-    )
+    return DocSpec(**values)

@@ -4,39 +4,33 @@ from __future__ import annotations
 
 from lxml import etree
 
-from exchange.extract.xmltext import child_text, child_texts, parse_date, parse_datetime
+from exchange.extract.xmltext import leaf_fields, parse_date, parse_datetime
 from exchange.formats.spec import FormatSpec
 from exchange.records import MessageHeader
+
+_FIELDS = {
+    "MessageType": "message_type",
+    "TransmittingCountry": "transmitting_country",
+    "ReceivingCountry": "receiving_country",
+    "MessageRefId": "message_ref_id",
+    "ReportingPeriod": "reporting_period",
+    "Timestamp": "timestamp",
+    "MessageTypeIndic": "message_type_indic",
+    "SendingCompanyIN": "sending_company_in",
+    "Warning": "warning",
+    "Contact": "contact",
+}
+_REPEATED = {"CorrMessageRefId": "corr_message_ref_ids"}
+_REQUIRED = ("transmitting_country", "receiving_country", "message_ref_id", "reporting_period", "timestamp")
 
 
 def message_header(element: etree._Element, spec: FormatSpec) -> MessageHeader | None:
     """The header of a MessageSpec element, or None when a field every header needs is missing or
     unreadable (the file's schema finding rejects it; there is nothing to validate against)."""
-    transmitting = child_text(element, "TransmittingCountry")
-    receiving = child_text(element, "ReceivingCountry")
-    message_ref_id = child_text(element, "MessageRefId")
-    reporting_period = parse_date(child_text(element, "ReportingPeriod"))
-    timestamp = parse_datetime(child_text(element, "Timestamp"))
-    if (
-        transmitting is None
-        or receiving is None
-        or message_ref_id is None
-        or reporting_period is None
-        or timestamp is None
-    ):
+    values = leaf_fields(element, _FIELDS, _REPEATED)
+    values["reporting_period"] = parse_date(values.get("reporting_period"))
+    values["timestamp"] = parse_datetime(values.get("timestamp"))
+    if any(values.get(name) is None for name in _REQUIRED):
         return None
-    return MessageHeader(
-        message_type=child_text(element, "MessageType") or "",
-        transmitting_country=transmitting,
-        receiving_country=receiving,
-        message_ref_id=message_ref_id,
-        reporting_period=reporting_period,
-        timestamp=timestamp,
-        message_type_indic=child_text(element, "MessageTypeIndic"),
-        corr_message_ref_ids=child_texts(element, "CorrMessageRefId"),
-        sending_company_in=child_text(element, "SendingCompanyIN"),
-        warning=child_text(element, "Warning"),
-        contact=child_text(element, "Contact"),
-        format_name=spec.name,
-        format_version=spec.version,
-    )
+    values["message_type"] = values.get("message_type") or ""
+    return MessageHeader(**values, format_name=spec.name, format_version=spec.version)

@@ -1,40 +1,49 @@
 """Names, addresses, identifiers and the parties built from them (holders, controlling persons,
-substantial owners): the same shapes in CRS v2.0, CRS v3.0 and FATCA v2.0."""
+substantial owners): the same shapes in CRS v2.0, CRS v3.0 and FATCA v2.0.
+
+Every builder walks its element's children once and takes each by its local name (see xmltext)."""
 
 from __future__ import annotations
 
-from typing import TypedDict, Unpack
+from dataclasses import dataclass, field
+from typing import Any, TypedDict, Unpack
 
 from lxml import etree
 
-from exchange.extract.xmltext import (
-    attribute,
-    child,
-    child_text,
-    child_texts,
-    children,
-    first,
-    parse_date,
-    present,
-    text,
-    texts_by_name,
-)
+from exchange.extract.xmltext import attribute, leaf_fields, local_name, parse_date, text
 from exchange.records import TIN, Address, AddressFix, Name, Party, PartyKind, PartyRole
+
+_PERSON_NAME = {
+    "FirstName": "first",
+    "LastName": "last",
+    "NamePrefix": "name_prefix",
+    "PrecedingTitle": "preceding_title",
+    "GeneralSuffix": "general_suffix",
+}
+_PERSON_NAME_REPEATED = {
+    "MiddleName": "middle",
+    "Title": "titles",
+    "GenerationIdentifier": "generation_identifiers",
+    "Suffix": "suffixes",
+}
+_ADDRESS_FIX = {
+    "City": "city",
+    "Street": "street",
+    "BuildingIdentifier": "building_identifier",
+    "SuiteIdentifier": "suite_identifier",
+    "FloorIdentifier": "floor_identifier",
+    "DistrictName": "district_name",
+    "POB": "pob",
+    "PostCode": "post_code",
+    "CountrySubentity": "country_subentity",
+}
+_BIRTH = {"BirthDate": "birth_date", "City": "birth_city", "CitySubentity": "birth_city_subentity"}
+_BIRTH_COUNTRY = {"CountryCode": "birth_country_code", "FormerCountryName": "birth_former_country_name"}
 
 
 def person_name(element: etree._Element) -> Name:
-    texts = texts_by_name(element)
     return Name(
-        first=first(texts, "FirstName"),
-        middle=present(texts, "MiddleName"),
-        last=first(texts, "LastName"),
-        name_prefix=first(texts, "NamePrefix"),
-        preceding_title=first(texts, "PrecedingTitle"),
-        titles=present(texts, "Title"),
-        generation_identifiers=present(texts, "GenerationIdentifier"),
-        suffixes=present(texts, "Suffix"),
-        general_suffix=first(texts, "GeneralSuffix"),
-        name_type=attribute(element, "nameType"),
+        **leaf_fields(element, _PERSON_NAME, _PERSON_NAME_REPEATED), name_type=attribute(element, "nameType")
     )
 
 
@@ -43,45 +52,76 @@ def organisation_name(element: etree._Element) -> Name:
 
 
 def address(element: etree._Element) -> Address:
-    fix = child(element, "AddressFix")
+    country = free = None
+    fix: AddressFix | None = None
+    for child in element:
+        local = local_name(child)
+        if local == "CountryCode" and country is None:
+            country = text(child)
+        elif local == "AddressFree" and free is None:
+            free = text(child)
+        elif local == "AddressFix" and fix is None:
+            values = leaf_fields(child, _ADDRESS_FIX)
+            fix = AddressFix(**{**values, "city": values.get("city") or ""})
     return Address(
-        country_code=child_text(element, "CountryCode") or "",
-        free=child_text(element, "AddressFree"),
-        fix=None if fix is None else address_fix(fix),
+        country_code=country or "",
+        free=free,
+        fix=fix,
         legal_address_type=attribute(element, "legalAddressType"),
     )
 
 
-def address_fix(element: etree._Element) -> AddressFix:
-    texts = texts_by_name(element)
-    return AddressFix(
-        city=first(texts, "City") or "",
-        street=first(texts, "Street"),
-        building_identifier=first(texts, "BuildingIdentifier"),
-        suite_identifier=first(texts, "SuiteIdentifier"),
-        floor_identifier=first(texts, "FloorIdentifier"),
-        district_name=first(texts, "DistrictName"),
-        pob=first(texts, "POB"),
-        post_code=first(texts, "PostCode"),
-        country_subentity=first(texts, "CountrySubentity"),
-    )
+def identifier(element: etree._Element) -> TIN | None:
+    """A TIN (persons, FATCA organisations) or IN (CRS organisations, which add an INType)."""
+    value = text(element)
+    if value is None:
+        return None
+    return TIN(value, issued_by=attribute(element, "issuedBy"), in_type=attribute(element, "INType"))
 
 
-def identifiers(element: etree._Element, name: str) -> tuple[TIN, ...]:
-    """TIN (persons, FATCA organisations) or IN (CRS organisations, which add an INType)."""
-    return tuple(
-        TIN(value, issued_by=attribute(item, "issuedBy"), in_type=attribute(item, "INType"))
-        for item in children(element, name)
-        if (value := text(item)) is not None
-    )
+def _birth(element: etree._Element) -> dict[str, Any]:
+    """BirthInfo, as the Party's birth_* fields."""
+    values: dict[str, Any] = {}
+    for child in element:
+        local = local_name(child)
+        if local == "CountryInfo":
+            values.update(leaf_fields(child, _BIRTH_COUNTRY))
+        elif (field_name := _BIRTH.get(local)) is not None and field_name not in values:
+            values[field_name] = text(child)
+    values["birth_date"] = parse_date(values.get("birth_date"))
+    return values
 
 
-def organisation_identifiers(element: etree._Element) -> tuple[TIN, ...]:
-    return identifiers(element, "IN") or identifiers(element, "TIN")
+@dataclass
+class OrganisationParts:
+    """What an organisation is made of (Name*, ResCountryCode*, IN* or TIN*, Address*), gathered from
+    its children by `take`: an Organisation party, and a ReportingFI around its DocSpec."""
 
+    names: list[Name] = field(default_factory=list)
+    residences: list[str] = field(default_factory=list)
+    ins: list[TIN] = field(default_factory=list)
+    tins: list[TIN] = field(default_factory=list)
+    addresses: list[Address] = field(default_factory=list)
 
-def addresses(element: etree._Element) -> tuple[Address, ...]:
-    return tuple(address(item) for item in children(element, "Address"))
+    def take(self, local: str, child: etree._Element) -> bool:
+        """Take the child if it is one of these parts; False for any other."""
+        if local == "Name":
+            self.names.append(organisation_name(child))
+        elif local == "ResCountryCode":
+            if (code := text(child)) is not None:
+                self.residences.append(code)
+        elif local == "IN" or local == "TIN":
+            if (found := identifier(child)) is not None:
+                (self.ins if local == "IN" else self.tins).append(found)
+        elif local == "Address":
+            self.addresses.append(address(child))
+        else:
+            return False
+        return True
+
+    def identifiers(self) -> tuple[TIN, ...]:
+        """CRS organisations carry IN, FATCA ones TIN: a file has one or the other."""
+        return tuple(self.ins or self.tins)
 
 
 class _RoleFields(TypedDict, total=False):
@@ -98,35 +138,54 @@ class _RoleFields(TypedDict, total=False):
 
 
 def individual(element: etree._Element, role: PartyRole, **extra: Unpack[_RoleFields]) -> Party:
-    birth = child(element, "BirthInfo")
-    country_info = None if birth is None else child(birth, "CountryInfo")
+    names: list[Name] = []
+    residences: list[str] = []
+    tins: list[TIN] = []
+    addresses: list[Address] = []
+    nationalities: list[str] = []
+    birth: dict[str, Any] | None = None
+    for child in element:
+        local = local_name(child)
+        if local == "Name":
+            names.append(person_name(child))
+        elif local == "ResCountryCode":
+            if (code := text(child)) is not None:
+                residences.append(code)
+        elif local == "TIN":
+            if (found := identifier(child)) is not None:
+                tins.append(found)
+        elif local == "Address":
+            addresses.append(address(child))
+        elif local == "Nationality":
+            if (code := text(child)) is not None:
+                nationalities.append(code)
+        elif local == "BirthInfo" and birth is None:
+            birth = _birth(child)
     return Party(
         kind=PartyKind.INDIVIDUAL,
         role=role,
-        names=tuple(person_name(item) for item in children(element, "Name")),
-        res_country_codes=child_texts(element, "ResCountryCode"),
-        tins=identifiers(element, "TIN"),
-        addresses=addresses(element),
-        nationalities=child_texts(element, "Nationality"),
-        birth_date=None if birth is None else parse_date(child_text(birth, "BirthDate")),
-        birth_city=None if birth is None else child_text(birth, "City"),
-        birth_city_subentity=None if birth is None else child_text(birth, "CitySubentity"),
-        birth_country_code=None if country_info is None else child_text(country_info, "CountryCode"),
-        birth_former_country_name=(
-            None if country_info is None else child_text(country_info, "FormerCountryName")
-        ),
+        names=tuple(names),
+        res_country_codes=tuple(residences),
+        tins=tuple(tins),
+        addresses=tuple(addresses),
+        nationalities=tuple(nationalities),
+        **(birth or {}),
         **extra,
     )
 
 
 def organisation(element: etree._Element, role: PartyRole, **extra: Unpack[_RoleFields]) -> Party:
+    parts = OrganisationParts()
+    for child in element:
+        local = local_name(child)
+        parts.take(local, child)
     return Party(
         kind=PartyKind.ORGANISATION,
         role=role,
-        names=tuple(organisation_name(item) for item in children(element, "Name")),
-        res_country_codes=child_texts(element, "ResCountryCode"),
-        tins=organisation_identifiers(element),
-        addresses=addresses(element),
+        names=tuple(parts.names),
+        res_country_codes=tuple(parts.residences),
+        tins=parts.identifiers(),
+        addresses=tuple(parts.addresses),
         **extra,
     )
 
@@ -136,43 +195,74 @@ def _empty(role: PartyRole, **extra: Unpack[_RoleFields]) -> Party:
     return Party(kind=PartyKind.INDIVIDUAL, names=(), role=role, **extra)
 
 
+def _party(
+    person: etree._Element | None,
+    entity: etree._Element | None,
+    role: PartyRole,
+    **extra: Unpack[_RoleFields],
+) -> Party:
+    if person is not None:
+        return individual(person, role, **extra)
+    if entity is not None:
+        return organisation(entity, role, **extra)
+    return _empty(role, **extra)
+
+
 def account_holder(element: etree._Element | None) -> Party:
     """AccountHolder: an Individual, or an Organisation with its AcctHolderType; CRS v3 adds
     EquityInterestType* and SelfCert before them."""
     if element is None:
         return _empty(PartyRole.HOLDER)
-    extra = _RoleFields(
-        acct_holder_type=child_text(element, "AcctHolderType"),
-        self_cert=child_text(element, "SelfCert"),
-        equity_interest_types=child_texts(element, "EquityInterestType"),
+    person = entity = None
+    holder_type = self_cert = None
+    equity: list[str] = []
+    for child in element:
+        local = local_name(child)
+        if local == "Individual":
+            person = person if person is not None else child
+        elif local == "Organisation":
+            entity = entity if entity is not None else child
+        elif local == "AcctHolderType" and holder_type is None:
+            holder_type = text(child)
+        elif local == "SelfCert" and self_cert is None:
+            self_cert = text(child)
+        elif local == "EquityInterestType" and (code := text(child)) is not None:
+            equity.append(code)
+    return _party(
+        person,
+        entity,
+        PartyRole.HOLDER,
+        acct_holder_type=holder_type,
+        self_cert=self_cert,
+        equity_interest_types=tuple(equity),
     )
-    person = child(element, "Individual")
-    entity = child(element, "Organisation")
-    if person is not None:
-        return individual(person, PartyRole.HOLDER, **extra)
-    if entity is not None:
-        return organisation(entity, PartyRole.HOLDER, **extra)
-    return _empty(PartyRole.HOLDER, **extra)
 
 
 def controlling_person(element: etree._Element) -> Party:
     """CRS ControllingPerson: an Individual with CtrlgPersonType (several in v3.0) and, in v3.0, SelfCert."""
-    person = child(element, "Individual")
-    extra = _RoleFields(
-        ctrlg_person_types=child_texts(element, "CtrlgPersonType"),
-        self_cert=child_text(element, "SelfCert"),
+    person = self_cert = None
+    types: list[str] = []
+    for child in element:
+        local = local_name(child)
+        if local == "Individual":
+            person = person if person is not None else child
+        elif local == "CtrlgPersonType":
+            if (code := text(child)) is not None:
+                types.append(code)
+        elif local == "SelfCert" and self_cert is None:
+            self_cert = text(child)
+    return _party(
+        person, None, PartyRole.CONTROLLING_PERSON, ctrlg_person_types=tuple(types), self_cert=self_cert
     )
-    if person is None:
-        return _empty(PartyRole.CONTROLLING_PERSON, **extra)
-    return individual(person, PartyRole.CONTROLLING_PERSON, **extra)
 
 
 def substantial_owner(element: etree._Element) -> Party:
     """FATCA SubstantialOwner: an Individual or an Organisation."""
-    person = child(element, "Individual")
-    if person is not None:
-        return individual(person, PartyRole.SUBSTANTIAL_OWNER)
-    entity = child(element, "Organisation")
-    if entity is not None:
-        return organisation(entity, PartyRole.SUBSTANTIAL_OWNER)
-    return _empty(PartyRole.SUBSTANTIAL_OWNER)
+    person = entity = None
+    for child in element:
+        local = local_name(child)
+        if local == "Individual":
+            person = person if person is not None else child
+        elif local == "Organisation":
+            entity = entity if entity is not None else child
+    return _party(person, entity, PartyRole.SUBSTANTIAL_OWNER)

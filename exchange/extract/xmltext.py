@@ -9,9 +9,10 @@ namespaces (crs, cfc, stf, sfa...), and the parent already tells which element i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from lxml import etree
 
@@ -20,6 +21,8 @@ _DATE_ZONE = re.compile(r"(Z|[+-]\d\d:\d\d)$")
 
 
 def local_name(element: etree._Element) -> str:
+    """The element's name without its namespace; "" for a comment or a processing instruction, which
+    therefore matches no field."""
     tag = element.tag
     return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
@@ -29,61 +32,47 @@ def namespace(element: etree._Element) -> str:
     return tag[1:].partition("}")[0] if isinstance(tag, str) and tag.startswith("{") else ""
 
 
-def children(element: etree._Element, name: str) -> Iterator[etree._Element]:
-    """The direct children with this local name, in document order (comments skipped)."""
-    # "{*}name" matches the local name in any namespace or none, and lxml filters in C: the extractor
-    # asks for a child millions of times in a large file, and a Python loop over the siblings was its
-    # main cost.
-    return element.iterchildren("{*}" + name)
-
-
-def child(element: etree._Element, name: str) -> etree._Element | None:
-    return next(element.iterchildren("{*}" + name), None)
-
-
 def text(element: etree._Element | None) -> str | None:
     """The element's text, stripped; None for a missing element or an empty one."""
-    if element is None or element.text is None:
+    if element is None:
         return None
-    value = element.text.strip()
-    return value or None
+    value = element.text  # read once: lxml builds a new string at every access
+    return None if value is None else value.strip() or None
 
 
-def child_text(element: etree._Element, name: str) -> str | None:
-    found = next(element.iterchildren("{*}" + name), None)
-    if found is None or found.text is None:
-        return None
-    return found.text.strip() or None
+# The builders walk each element's children once, in a plain loop, and take each child by its local
+# name: a search of the siblings per field (even lxml's, in C) was most of the extraction's cost, since
+# most fields are optional and absent; and a generator over the children costed as much again.
 
 
-def child_texts(element: etree._Element, name: str) -> tuple[str, ...]:
-    return tuple(value for value in (text(item) for item in children(element, name)) if value is not None)
-
-
-def texts_by_name(element: etree._Element) -> dict[str, list[str | None]]:
-    """The children's texts (as `text` gives them) by local name, in document order: one pass for an
-    element most of whose optional children are asked for, where a lookup per name would scan it again
-    for each. `first` and `present` read it as `child_text` and `child_texts` read the element."""
-    found: dict[str, list[str | None]] = {}
-    for item in element.iterchildren(etree.Element):  # elements only: no comments, PIs or entities
-        found.setdefault(local_name(item), []).append(text(item))
-    return found
-
-
-def first(texts: dict[str, list[str | None]], name: str) -> str | None:
-    values = texts.get(name)
-    return values[0] if values else None
-
-
-def present(texts: dict[str, list[str | None]], name: str) -> tuple[str, ...]:
-    return tuple(value for value in texts.get(name, ()) if value is not None)
+def leaf_fields(
+    element: etree._Element, single: Mapping[str, str], repeated: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Keyword arguments read from an element whose children are leaves: a child named in `single` gives
+    its field the text of its first occurrence; one named in `repeated` adds its text, when it has one,
+    to its field's tuple. Children named in neither are left out."""
+    values: dict[str, Any] = {}
+    for child in element:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue  # a comment or a processing instruction
+        local = tag.rpartition("}")[2]
+        field = single.get(local)
+        if field is not None:
+            if field not in values:
+                values[field] = text(child)
+        elif repeated is not None and (field := repeated.get(local)) is not None:
+            value = text(child)
+            if value is not None:
+                values[field] = (*values.get(field, ()), value)
+    return values
 
 
 def attribute(element: etree._Element | None, name: str) -> str | None:
     if element is None:
         return None
     value = element.get(name)
-    return value.strip() if value is not None and value.strip() else None
+    return None if value is None else value.strip() or None
 
 
 def parse_decimal(value: str | None) -> Decimal | None:
@@ -114,7 +103,7 @@ def parse_date(value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(_DATE_ZONE.sub("", value))
+        return date.fromisoformat(value if len(value) == 10 else _DATE_ZONE.sub("", value))
     except ValueError:
         return None
 

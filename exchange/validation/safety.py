@@ -22,6 +22,7 @@ one rule for every partner is easier to explain in a status message than a toler
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Protocol, cast
 
 from lxml import etree
@@ -60,10 +61,14 @@ class FeedParser(Protocol):
 # network) is allowed; its size and depth limits stay on (huge_tree=False).
 
 
-def safe_pull_parser(schema: etree.XMLSchema | None = None) -> etree.XMLPullParser:
-    """A push parser that reports start and end events, optionally validating against `schema`."""
+def safe_pull_parser(
+    schema: etree.XMLSchema | None = None, tags: Sequence[str] | None = None
+) -> etree.XMLPullParser:
+    """A push parser that reports start and end events (of the elements matching `tags` only, when
+    given: lxml filters them in C), optionally validating against `schema`."""
     return etree.XMLPullParser(
         events=("start", "end"),
+        tag=tags,
         schema=schema,
         resolve_entities=False,
         no_network=True,

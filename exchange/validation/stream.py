@@ -1,26 +1,30 @@
 """One streaming pass over a document: well-formedness, threats and schema validation together.
 
 Each chunk goes to two libxml2 parsers:
-- the validating parser (schema plugged in, start/end events): the schema verdict, the elements for
-  records and the positions of errors;
+- the validating parser (schema plugged in): the schema verdict, the elements kept for consumers (the
+  message header, the records) and the places of errors;
 - a well-formedness checker that builds nothing: with a schema plugged in, libxml2 stops silently on a
   malformed or truncated file, so the checker is what reports those (with libxml2's own message).
 
-Memory stays flat whatever the file size: every element is cleared at its end, and its earlier siblings
-removed, unless it belongs to a subtree kept for a consumer (the message header; records when asked).
-
-Errors are placed where they happened. libxml2 reports a streaming-validation error without a line,
-during `feed`, naming the element. At that moment the events parsed so far are drained (see `errorlog`),
-so the error is known to follow a given event, and the element it names is among the events just before.
+Python only sees the elements it has a use for: the validating parser reports the events of the root, the
+kept elements and XInclude elements, filtered by lxml in C, so an account report of thirty elements costs
+two events rather than sixty. Whatever else is needed is read off the tree when it is needed:
+- memory stays flat: a kept element is cleared once its consumer has moved on, and after each chunk every
+  finished element outside the kept subtrees (the earlier siblings of each open element) is removed;
+- an error is placed when libxml2 reports it, during `feed`: libxml2 calls lxml's tree builder before the
+  validator, so the element the error names is then on the tree's open edge (root, its last child, that
+  one's last child...), where its line and path are read; positions count the removed siblings too;
+- the depth limit is checked on every subtree as it leaves the tree (a kept element before it is handed
+  out, other elements when removed, the rest at the end), so no element escapes it; a document nested
+  deeper than libxml2's own limit is stopped by libxml2 before memory matters.
 """
 
 from __future__ import annotations
 
 import re
-from collections import deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import cast
 
 from lxml import etree
 
@@ -29,10 +33,16 @@ from exchange.validation import safety
 from exchange.validation.errorlog import listening
 from exchange.validation.findings import Finding, file_error
 
-_LOOKBACK = 8  # an error follows its element's events by one or two events; 8 leaves room
 _ELEMENT_IN_MESSAGE = re.compile(r"^Element '([^']+)'")
 _CLARK_NAMESPACE = re.compile(r"\{[A-Za-z][^}\s']*\}")  # {urn:...}Name, not a set of values
 _SCHEMA_DOMAIN = "SCHEMASV"
+_COUNT_ALL = etree.XPath("count(descendant-or-self::*)")
+_SELF, _BEFORE = "self::*", "preceding-sibling::*"  # where `_within_depth` looks
+_NOT_KEPT, _RECORD, _HEADER = "not kept", "record", "header"  # what an open element is to the pass
+# libxml2 (huge_tree off) refuses a document nested deeper than this itself, with a fatal error the checker
+# reports; a limit above it has nothing left to check (and an XPath that many steps long would exceed
+# libxml2's XPath recursion limit).
+_PARSER_MAX_DEPTH = 256
 
 Hearer = Callable[[etree._LogEntry], None]
 
@@ -50,15 +60,13 @@ class HeaderFields:
     timestamp: str | None = None
 
 
-@dataclass(frozen=True)
-class _Place:
-    tag: str
-    line: int | None
-    path: str
-
-
 class StreamPass:
-    """Parse and validate chunks, yielding kept records; findings accumulate in `findings`."""
+    """Parse and validate chunks, yielding kept elements; findings accumulate in `findings`.
+
+    Kept are the header (the spec's header element under the root) and the outermost elements named in
+    `records`. A kept element is whole when handed out, and is emptied once its consumer has moved on
+    (when the chunk it ended in has been handed out).
+    """
 
     def __init__(
         self,
@@ -70,22 +78,25 @@ class StreamPass:
         max_errors: int,
         yield_header: bool = False,
     ) -> None:
-        self._spec = spec
-        self._yield_header = yield_header  # hand out the MessageSpec element too, before any record
-        self._parser = safety.safe_pull_parser(schema)
-        self._checker = safety.well_formedness_checker()
+        self._header_name = spec.header
+        self._yield_header = yield_header  # hand out the header element too, before any record
         self._records = records
+        self._kept_tags = [f"{{*}}{name}" for name in sorted(records | {spec.header})]
+        xinclude = [f"{{{namespace}}}*" for namespace in sorted(safety.XINCLUDE_NAMESPACES)]
+        self._parser = safety.safe_pull_parser(schema, [spec.root_tag, *self._kept_tags, *xinclude])
+        self._checker = safety.well_formedness_checker()
         self._max_depth = max_depth
         self._max_errors = max_errors
-        self._queue: list[tuple[str, etree._Element]] = []
-        self._schema_errors: list[tuple[int, etree._LogEntry]] = []  # (events before it, entry)
-        self._syntax_errors: list[etree._LogEntry] = []
-        self._stack: list[tuple[str, int]] = []  # (local name, position among same-named siblings)
-        self._counts: list[dict[str, int]] = [{}]
-        self._kept_at = 0  # depth of the kept subtree being built, 0 when none
-        self._recent: deque[_Place] = deque(maxlen=_LOOKBACK)
+        self._pending: list[tuple[str, etree._Element]] = []  # events read early, to find the root
+        self._root: etree._Element | None = None
+        self._root_closed = False
+        self._open: list[str] = []  # what each open element the parser reported is (the root aside)
+        self._open_kept = 0  # kept elements open, counting those nested in an outer one
+        self._removed: dict[etree._Element, Counter[str]] = {}  # per open element, children removed by name
+        self._too_deep: dict[tuple[str, int], etree.XPath] = {}  # by `_within_depth`'s where and levels
         self._validator_raised: etree.XMLSyntaxError | None = None
         self._checker_raised: etree.XMLSyntaxError | None = None
+        self._syntax_errors: list[etree._LogEntry] = []
         self.findings: list[Finding] = []
         self.header: HeaderFields | None = None
         self.elements = 0
@@ -100,37 +111,44 @@ class StreamPass:
             yield from self._drain()
             self._judge_syntax()
             if self.stopped:
+                self._finish()
                 return
+            self._prune()
         self._validator_raised = _push(self._parser.close, self._heard_by_validator)
         self._checker_raised = _push(self._checker.close, self._syntax_errors.append)
         yield from self._drain()
         self._judge_syntax()
         self._judge_end()
+        self._finish()
 
     # ------------------------------------------------------------------ feeding and hearing errors
 
     def _heard_by_validator(self, entry: etree._LogEntry) -> None:
         # Only schema errors count here: well-formedness is the checker's to report, once.
-        if entry.level < etree.ErrorLevels.ERROR or entry.domain_name != _SCHEMA_DOMAIN:
+        if entry.level < etree.ErrorLevels.ERROR or entry.domain_name != _SCHEMA_DOMAIN or self.stopped:
             return
-        self._queue.extend(self._parser.read_events())
-        self._schema_errors.append((len(self._queue), entry))
+        message = _CLARK_NAMESPACE.sub("", entry.message.strip())
+        place = self._element_named(entry.message)
+        if place is None:
+            self._add(file_error(safety.NOT_VALID, message))
+        else:
+            self._add(file_error(safety.NOT_VALID, message, line=place.sourceline, path=self._path_of(place)))
 
     def _judge_syntax(self) -> None:
         errors, self._syntax_errors = self._syntax_errors, []
         for entry in errors:
             if entry.level >= etree.ErrorLevels.ERROR and not self.stopped:
-                self._add(safety.parse_error_finding(entry, entry.message, self._path() or None))
+                self._add(safety.parse_error_finding(entry, entry.message, self._current_path()))
                 if entry.level >= etree.ErrorLevels.FATAL:
                     self.stopped = True
         if self._checker_raised is not None and not self.stopped:
-            self._stop(safety.parse_error_finding(None, str(self._checker_raised), self._path() or None))
+            self._stop(safety.parse_error_finding(None, str(self._checker_raised), self._current_path()))
 
     def _judge_end(self) -> None:
         # Belt and braces: the verdicts of the two parsers must agree with what was heard.
         if self.stopped:
             return
-        if self._stack:
+        if self._root is not None and not self._root_closed:
             self._stop(file_error(safety.NOT_VALID, "the file ends before the document does (truncated?)"))
         elif self._validator_raised is not None and not self.findings:
             message = _CLARK_NAMESPACE.sub("", str(self._validator_raised))
@@ -139,145 +157,159 @@ class StreamPass:
     # ------------------------------------------------------------------ events
 
     def _drain(self) -> Iterator[etree._Element]:
-        self._queue.extend(self._parser.read_events())
-        if not self._schema_errors:
-            # Errors are only heard while feeding, so none can arrive during this drain: nothing needs
-            # remembering for placement, and the events take the quick path.
-            queue, self._queue = self._queue, []
-            yield from self._drain_quickly(queue)
-            return
-        queue, errors = self._queue, deque(self._schema_errors)
-        self._queue, self._schema_errors = [], []
-        for index, (event, element) in enumerate(queue):
-            remember = bool(errors) and errors[0][0] - index <= _LOOKBACK
-            if event == "start":
-                self._start(element, remember)
-            else:
-                record = self._end(element, remember)
-                if record is not None:
-                    yield record
-                    self._release(record)
-            while errors and errors[0][0] <= index + 1 and not self.stopped:
-                self._place(errors.popleft()[1])
+        events, self._pending = self._pending, []
+        events.extend(self._parser.read_events())
+        for event, element in events:
             if self.stopped:
                 return
-        while errors and not self.stopped:
-            self._place(errors.popleft()[1])
-
-    def _drain_quickly(self, queue: list[tuple[str, etree._Element]]) -> Iterator[etree._Element]:
-        """`_start` and `_end` for events no error follows, inlined: this loop runs twice per element of
-        the file, so attribute lookups and calls are most of the validator's own cost. The counters live
-        in locals and are written back before anything else can read them (a yield, a finding)."""
-        stack, counts_stack, max_depth = self._stack, self._counts, self._max_depth
-        header, records, xinclude = self._spec.header, self._records, safety.XINCLUDE_TAG_PREFIXES
-        release = self._release
-        kept_at, elements = self._kept_at, self.elements
-        for event, element in queue:
             if event == "start":
-                elements += 1
-                tag: str = element.tag  # type: ignore[assignment]  # parsed elements have str tags
-                local = tag.rpartition("}")[2]
-                counts = counts_stack[-1]
-                counts[local] = position = counts.get(local, 0) + 1
-                stack.append((local, position))
-                counts_stack.append({})
-                depth = len(stack)
-                if depth > max_depth or tag.startswith(xinclude):
-                    self._kept_at, self.elements = kept_at, elements
-                    if depth > max_depth:
-                        finding = safety.depth_finding(depth, max_depth, element.sourceline, self._path())
-                    else:
-                        finding = safety.xinclude_finding(element.sourceline, self._path())
-                    self._stop(finding)
-                    return
-                if kept_at == 0 and ((depth == 2 and local == header) or local in records):
-                    kept_at = depth
+                self._started(element)
                 continue
-            depth = len(stack)
-            record = None
-            if kept_at == depth:
-                kept_at = 0
-                if depth == 2 and stack[-1][0] == header:
-                    self.header = _header_of(element)
-                    if self._yield_header:
-                        record = element
-                else:
-                    record = element
-            stack.pop()
-            counts_stack.pop()
-            if record is not None:
-                self._kept_at, self.elements = kept_at, elements
-                yield record
-                release(record)
-            elif kept_at == 0:
-                release(element)
-        self._kept_at, self.elements = kept_at, elements
-
-    def _start(self, element: etree._Element, remember: bool) -> None:
-        self.elements += 1
-        tag = cast(str, element.tag)  # always a str for parsed elements (comments are not events here)
-        local = tag.rpartition("}")[2]
-        counts = self._counts[-1]
-        counts[local] = position = counts.get(local, 0) + 1
-        self._stack.append((local, position))
-        self._counts.append({})
-        depth = len(self._stack)
-        if remember:
-            self._recent.append(_Place(tag, element.sourceline, self._path()))
-        if depth > self._max_depth:
-            self._stop(safety.depth_finding(depth, self._max_depth, element.sourceline, self._path()))
-        elif safety.is_xinclude(tag):
-            self._stop(safety.xinclude_finding(element.sourceline, self._path()))
-        elif self._kept_at == 0 and self._keeps(local, depth):
-            self._kept_at = depth
-
-    def _end(self, element: etree._Element, remember: bool) -> etree._Element | None:
-        depth = len(self._stack)
-        if remember:
-            self._recent.append(_Place(cast(str, element.tag), element.sourceline, self._path()))
-        record = None
-        if self._kept_at == depth:
-            self._kept_at = 0
-            if depth == 2 and self._stack[-1][0] == self._spec.header:
+            if element is self._root:
+                self._root_closed = True
+                continue
+            kind = self._open.pop()
+            if kind is _NOT_KEPT:
+                continue
+            self._open_kept -= 1
+            if self._open_kept:
+                continue  # inside an outer kept element, which is handed out whole
+            if kind is _HEADER:
                 self.header = _header_of(element)
-                if self._yield_header:
-                    record = element
-            else:
-                record = element
-        self._stack.pop()
-        self._counts.pop()
-        if record is None and self._kept_at == 0:
-            self._release(element)
-        return record
+                if not self._yield_header:
+                    continue
+            # Handed out whole; emptied (with its count and depth checked) when `_prune` removes it, after
+            # the consumer has moved on.
+            yield element
 
-    def _keeps(self, local: str, depth: int) -> bool:
-        return (depth == 2 and local == self._spec.header) or local in self._records
+    def _started(self, element: etree._Element) -> None:
+        if self._root is None:
+            self._root = element.getroottree().getroot()
+        if element is self._root:
+            return
+        if str(element.tag).startswith(safety.XINCLUDE_TAG_PREFIXES):
+            self._stop(safety.xinclude_finding(element.sourceline, self._path_of(element)))
+            return
+        kind = self._kind_of(element)
+        self._open.append(kind)
+        if kind is not _NOT_KEPT:
+            self._open_kept += 1
 
-    @staticmethod
-    def _release(element: etree._Element) -> None:
-        element.clear(keep_tail=False)
-        parent = element.getparent()
-        if parent is not None:
-            while element.getprevious() is not None:
-                del parent[0]
+    def _kind_of(self, element: etree._Element) -> str:
+        local = _local(element)
+        if local in self._records:
+            return _RECORD
+        if local == self._header_name and element.getparent() is self._root:
+            return _HEADER
+        return _NOT_KEPT
 
-    # ------------------------------------------------------------------ findings
+    def _prune(self) -> None:
+        """Remove the finished elements outside kept subtrees: the earlier siblings of each element on
+        the open edge. A kept element is not entered: it is open, or handed out whole and removed later."""
+        node, edge, depth = self._root, [], 1
+        while node is not None and not self.stopped:
+            edge.append(node)
+            if node is not self._root and self._kind_of(node) is not _NOT_KEPT:
+                break
+            last = _last_element(node)
+            if last is not None:
+                self._remove_before(node, last, depth + 1)
+            node, depth = last, depth + 1
+        self._removed = {parent: counts for parent, counts in self._removed.items() if _among(parent, edge)}
 
-    def _place(self, entry: etree._LogEntry) -> None:
-        place = self._element_named(entry.message)
-        message = _CLARK_NAMESPACE.sub("", entry.message.strip())
-        if place is None:
-            self._add(file_error(safety.NOT_VALID, message, path=self._path() or None))
-        else:
-            self._add(file_error(safety.NOT_VALID, message, line=place.line, path=place.path))
+    def _remove_before(self, parent: etree._Element, last: etree._Element, depth: int) -> None:
+        """Check, count, empty and remove the siblings before `last` (at `depth`), finished all of them
+        (the depth of the whole range with one XPath)."""
+        finished = list(last.itersiblings(preceding=True))
+        if not finished:
+            return
+        if not self._within_depth(last, depth, _BEFORE):
+            return
+        removed = self._removed.setdefault(parent, Counter())
+        for sibling in finished:
+            if isinstance(sibling.tag, str):  # comments and PIs take no position
+                removed[sibling.tag.rpartition("}")[2]] += 1
+                self.elements += int(_COUNT_ALL(sibling)) if len(sibling) else 1
+            sibling.clear(keep_tail=False)  # a consumer still holding a handed-out element sees it emptied
+        del parent[: len(finished)]
 
-    def _element_named(self, message: str) -> _Place | None:
+    def _finish(self) -> None:
+        """Check and count what is still in the tree, and empty the kept elements among it."""
+        if self._root is None:
+            return
+        if not self.stopped:
+            self._within_depth(self._root, 1, _SELF)
+        self.elements += int(_COUNT_ALL(self._root))
+        for kept in list(self._root.iter(*self._kept_tags)):
+            kept.clear(keep_tail=False)
+
+    def _within_depth(self, element: etree._Element, depth: int, where: str) -> bool:
+        """Whether the subtrees of `element` itself (`_SELF`, at `depth`) or of its earlier siblings
+        (`_BEFORE`, at `depth` too) stay within the depth limit; stops the pass if not."""
+        if self._max_depth >= _PARSER_MAX_DEPTH:
+            return True
+        levels = self._max_depth - depth + 1  # how far below those elements the limit is passed
+        key = (where, levels)
+        if key not in self._too_deep:
+            steps = ["*"] * max(levels, 0)
+            self._too_deep[key] = etree.XPath("/".join([where, *steps]))
+        found: list[etree._Element] = self._too_deep[key](element)
+        if not found:
+            return True
+        first = found[0]
+        self._stop(
+            safety.depth_finding(
+                max(depth, self._max_depth + 1), self._max_depth, first.sourceline, self._path_of(first)
+            )
+        )
+        return False
+
+    # ------------------------------------------------------------------ places and findings
+
+    def _edge(self) -> list[etree._Element]:
+        """The root, its last element child, that one's last element child...: where parsing stands."""
+        if self._root is None and self._pending == []:
+            # An error before the first drain: the root's start event is waiting in the parser.
+            self._pending = list(self._parser.read_events())
+            if self._pending:
+                self._root = self._pending[0][1].getroottree().getroot()
+        edge: list[etree._Element] = []
+        node = self._root
+        while node is not None:
+            edge.append(node)
+            node = _last_element(node)
+        return edge
+
+    def _element_named(self, message: str) -> etree._Element | None:
+        edge = self._edge()
         named = _ELEMENT_IN_MESSAGE.match(message)
         if named is not None:
-            for place in reversed(self._recent):
-                if place.tag == named.group(1):
-                    return place
-        return self._recent[-1] if self._recent else None
+            for element in reversed(edge):
+                if element.tag == named.group(1):
+                    return element
+        return edge[-1] if edge else None
+
+    def _current_path(self) -> str | None:
+        edge = self._edge()
+        return self._path_of(edge[-1]) if edge else None
+
+    def _path_of(self, element: etree._Element) -> str:
+        """/Root/Child[n]/..., n counting the same-named siblings before, removed ones included."""
+        steps: list[str] = []
+        node = element
+        while (parent := node.getparent()) is not None:
+            local = _local(node)
+            before = sum(
+                1
+                for sibling in node.itersiblings(preceding=True)
+                if isinstance(sibling.tag, str) and sibling.tag.rpartition("}")[2] == local
+            )
+            removed = self._removed.get(parent)
+            position = 1 + before + (removed[local] if removed is not None else 0)
+            steps.append(f"{local}[{position}]")
+            node = parent
+        steps.append(_local(node))
+        return "/" + "/".join(reversed(steps))
 
     def _add(self, finding: Finding) -> None:
         self.findings.append(finding)
@@ -288,12 +320,6 @@ class StreamPass:
         self.findings.append(finding)
         self.stopped = True
 
-    def _path(self) -> str:
-        if not self._stack:
-            return ""
-        (root, _), *inner = self._stack
-        return f"/{root}" + "".join(f"/{local}[{position}]" for local, position in inner)
-
 
 def _push(action: Callable[..., object], hearer: Hearer, *chunk: bytes) -> etree.XMLSyntaxError | None:
     """Run a parser's feed or close while `hearer` hears its errors; return what it raised, if anything."""
@@ -303,6 +329,18 @@ def _push(action: Callable[..., object], hearer: Hearer, *chunk: bytes) -> etree
     except etree.XMLSyntaxError as exc:
         return exc
     return None
+
+
+def _local(element: etree._Element) -> str:
+    return str(element.tag).rpartition("}")[2]
+
+
+def _last_element(element: etree._Element) -> etree._Element | None:
+    return next(element.iterchildren(etree.Element, reversed=True), None)
+
+
+def _among(element: etree._Element, elements: list[etree._Element]) -> bool:
+    return any(element is other for other in elements)
 
 
 def _header_of(element: etree._Element) -> HeaderFields:

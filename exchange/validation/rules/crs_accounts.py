@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from stdnum import iban, isin
+from stdnum import isin
 
 from exchange.records import (
     AccountReport,
@@ -21,6 +21,7 @@ from exchange.records import (
     Record,
     ReportingFI,
 )
+from exchange.validation.rules.account_numbers import is_iban
 from exchange.validation.rules.context import RuleContext, field_path
 from exchange.validation.rules.declarations import (
     CRS,
@@ -51,7 +52,7 @@ def _holder_path(report: AccountReport, *parts: str) -> str:
     on=AccountReport,
 )
 def account_number_iban(report: AccountReport, ctx: RuleContext) -> Iterator[Problem]:
-    if report.account_number_type == "OECD601" and not iban.is_valid(report.account_number):
+    if report.account_number_type == "OECD601" and not is_iban(report.account_number):
         yield problem(
             "AcctNumberType is OECD601 but AccountNumber is not a valid IBAN",
             field_path(report, "AccountNumber"),

@@ -106,6 +106,23 @@ class _FileCheck:
         for message_rule in self._message_rules:
             yield from self._findings(message_rule, message_rule.check(self._ctx.header, self._ctx), None)
         trackers = [(rule, rule.start(self._ctx)) for rule in self._file_rules]
+        try:
+            yield from self._check_all(records, trackers)
+        finally:
+            self._memory.close()  # also when the consumer stops early: the memory may hold a file
+        for file_rule, tracker in trackers:
+            yield from self._findings(file_rule, tracker.end(), None)
+        log.info(
+            "business rules checked",
+            format=f"{self._ctx.header.format_name} {self._ctx.header.format_version}",
+            records=self._records,
+            findings=sum(self._counts.values()),
+            codes={str(code): count for code, count in sorted(self._counts.items())},
+        )
+
+    def _check_all(
+        self, records: Iterable[Record], trackers: list[tuple[FileRule, Tracker]]
+    ) -> Iterator[StreamItem]:
         iterator = iter(records)
         if not self._looks_up_docs:
             # Chunks only exist for the store's lookup. Without one, each record is checked as it
@@ -118,15 +135,6 @@ class _FileCheck:
             chain = ChainView(self._memory, self._stored(chunk))
             for record in chunk:
                 yield from self._check(record, trackers, chain)
-        for file_rule, tracker in trackers:
-            yield from self._findings(file_rule, tracker.end(), None)
-        log.info(
-            "business rules checked",
-            format=f"{self._ctx.header.format_name} {self._ctx.header.format_version}",
-            records=self._records,
-            findings=sum(self._counts.values()),
-            codes={str(code): count for code, count in sorted(self._counts.items())},
-        )
 
     def _check(
         self, record: Record, trackers: list[tuple[FileRule, Tracker]], chain: ChainView
@@ -150,7 +158,7 @@ class _FileCheck:
                 findings.append(_finding(chain_rule, found, record))
         yield from findings
         # A refused record is not stored, so it changes no chain (as in exchange.store.chains).
-        if not any(finding.code in REFUSING_CODES for finding in findings):
+        if not findings or not any(finding.code in REFUSING_CODES for finding in findings):
             self._memory.remember(record)
         yield record
 

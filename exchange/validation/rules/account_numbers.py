@@ -1,0 +1,61 @@
+"""Is an AccountNumber an IBAN (60000)? python-stdnum decides, with its per-country work done once.
+
+`stdnum.iban.is_valid` looks the country up in its registry, turns the BBAN structure into a regular
+expression and looks for a national module on every call: about 30 µs, a fifth of a report's whole
+validation. The same checks are made here in the same order, from the same registry, checksum and
+national modules, with what depends only on the country cached (there are at most 26² country codes, so
+the cache is bounded whatever a file holds). tests/rules/test_account_numbers.py holds the two answers
+equal on a corpus of valid and broken numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import TYPE_CHECKING
+
+from stdnum import iban, numdb
+from stdnum.exceptions import ValidationError
+from stdnum.iso7064 import mod_97_10
+from stdnum.util import get_cc_module
+
+if TYPE_CHECKING:
+    from stdnum.util import NumberValidationModule
+
+_REGISTRY = numdb.get("iban")
+_PART = re.compile(r"([1-9][0-9]*)!([nac])")  # "4!a": four letters; n digits, c letters or digits
+_CLASSES = {"n": "[0-9]", "a": "[A-Z]", "c": "[A-Za-z0-9]"}
+
+
+def is_iban(value: str) -> bool:
+    number = iban.compact(value)
+    country = number[:2]
+    if not mod_97_10.is_valid(number[4:] + number[:4]):
+        return False
+    bban = _bban_pattern(country)
+    if bban is None or bban.fullmatch(number[4:]) is None:
+        return False
+    national = _national_module(country)
+    if national is not None:
+        try:
+            national.validate(number)
+        except ValidationError:
+            return False
+    return True
+
+
+@cache
+def _bban_pattern(country: str) -> re.Pattern[str] | None:
+    """The country's BBAN structure as a pattern; None for a country the registry has no IBAN for."""
+    if len(country) != 2:
+        return None
+    found = _REGISTRY.info(country)
+    structure = found[0][1].get("bban") if found and found[0][1] else None
+    if structure is None:
+        return None
+    return re.compile(_PART.sub(lambda part: f"{_CLASSES[part.group(2)]}{{{part.group(1)}}}", structure))
+
+
+@cache
+def _national_module(country: str) -> NumberValidationModule | None:
+    return get_cc_module(country.lower(), "iban")
