@@ -165,6 +165,26 @@ def test_the_official_schemas_agree_through_the_streaming_validator(
     assert [(f.line, f.path) for f in official.findings] == [(f.line, f.path) for f in ours.findings]
 
 
+@pytest.mark.parametrize("chunk_size", [997, 65536])
+def test_errors_deep_in_a_large_file_are_placed_past_the_removed_records(
+    sample: bytes, chunk_size: int
+) -> None:
+    # The records handed out are removed from the tree as the file goes on: the path still counts them.
+    head, rest = sample.split(b"<crs:AccountReport>", 1)
+    body, tail = rest.split(b"</crs:ReportingGroup>", 1)
+    reports = [b"<crs:AccountReport>" + part for part in body.split(b"<crs:AccountReport>")]
+    copies = reports * 700  # 2100 account reports
+    copies[1600] = copies[1600].replace(b'currCode="EUR">25000.00', b'currCode="EUR">25000.001')
+    assert copies[1600] != reports[1600 % len(reports)]
+    document = head + b"".join(copies) + b"</crs:ReportingGroup>" + tail
+    before = head + b"".join(copies[:1600])
+    line = before.count(b"\n") + 1 + copies[1600].split(b"<crs:AccountBalance")[0].count(b"\n")
+    report = validate(document, chunk_size=chunk_size)
+    assert [(finding.line, finding.path) for finding in report.findings] == [
+        (line, "/CRS_OECD/CrsBody[1]/ReportingGroup[1]/AccountReport[1601]/AccountBalance[1]")
+    ]
+
+
 # ------------------------------------------------------------------------------------- memory
 
 _MEASURE = textwrap.dedent(
