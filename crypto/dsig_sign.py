@@ -11,6 +11,7 @@ import base64
 import hashlib
 import shutil
 import tempfile
+from dataclasses import replace
 from typing import BinaryIO
 
 from cryptography import x509
@@ -18,8 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from crypto.algorithms import DSIG_NS, EXCLUSIVE, RSA_SHA256, SHA256_DIGEST, C14nMethod
-from crypto.c14n import Canonicalizer, escape_attribute
-from crypto.xmlsafe import SafeXmlReader, XmlSyntaxError
+from crypto.c14n import Canonicalizer, ContentCanonicalizer, escape_attribute
+from crypto.xmlsafe import ContentHandler, SafeXmlReader, XmlSyntaxError
 from exchange.errors import ExchangeError
 
 CHUNK = 1 << 16
@@ -39,14 +40,17 @@ class _DocumentContent:
         attributes: list[tuple[str, str]],
         declarations: dict[str, str],
         scope: dict[str, str],
-    ) -> None:
-        if self._depth == 0 and "" not in scope:
+    ) -> ContentHandler | None:
+        root = self._depth == 0
+        if root and "" not in scope:
             # Unprefixed names of the document have no namespace; inside the Object they would fall
             # into the signature's default namespace unless the canonical form says xmlns="".
             declarations = {**declarations, "": ""}
             scope = {**scope, "": ""}
         self._depth += 1
         self._canonicalizer.start(qname, attributes, declarations, scope)
+        # The content of the root is the bulk of the document: it streams through the fast path.
+        return ContentCanonicalizer(self._canonicalizer) if root else None
 
     def end(self, qname: str) -> None:
         self._depth -= 1
@@ -68,7 +72,8 @@ def _canonical_content(
 ) -> bytes:
     """Write the document's canonical bytes to `sink`; return the digest of the whole Object."""
     parts: list[str] = []
-    canonicalizer = Canonicalizer(method, parts)
+    # Id references never sign comments, whatever the method's name says.
+    canonicalizer = Canonicalizer(replace(method, with_comments=False), parts)
     digest = hashlib.sha256()
     canonicalizer.start("Object", [("Id", object_id)], {"": DSIG_NS}, {"": DSIG_NS})
     digest.update("".join(parts).encode())

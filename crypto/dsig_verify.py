@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from crypto.algorithms import DSIG_NS
-from crypto.c14n import Canonicalizer, render_start_tag
+from crypto.c14n import Canonicalizer, ContentCanonicalizer, render_start_tag
 from crypto.dsig_model import (
     Reference,
     SignedInfo,
@@ -32,7 +32,7 @@ from crypto.dsig_model import (
 )
 from crypto.dsig_tree import Recording
 from crypto.errors import FileErrorCode, PacketError
-from crypto.xmlsafe import SafeXmlReader, XmlSyntaxError
+from crypto.xmlsafe import ContentHandler, SafeXmlReader, XmlSyntaxError
 
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 _ID_ATTRIBUTES = frozenset({"Id", "ID", "id", "xml:id"})
@@ -144,20 +144,12 @@ class EnvelopingSignatureVerifier:
         attributes: list[tuple[str, str]],
         declarations: dict[str, str],
         scope: dict[str, str],
-    ) -> None:
+    ) -> ContentHandler | None:
         depth = self._depth
         self._depth = depth + 1
-        if depth > 2:  # inside the signed document: this runs once per element of the payload
-            if attributes:
-                self._check_nested_ids(attributes)
-            if self._recording is not None:
-                self._recording.start(qname, attributes, declarations, scope)
-            if self._active is not None:
-                self._active.canonicalizer.start(qname, attributes, declarations, scope)
-            return
         if depth == 0:
             self._start_signature(qname, attributes, scope)
-            return
+            return None
         if depth == 1:
             self._start_child(qname, attributes, scope)
         elif attributes:
@@ -165,20 +157,15 @@ class EnvelopingSignatureVerifier:
         if self._recording is not None:
             self._recording.start(qname, attributes, declarations, scope)
         active = self._active
-        if active is not None:
-            if active.kind == "Object" and depth == 2:
-                self._start_payload_root(qname, attributes, declarations, scope)
-            else:
-                active.canonicalizer.start(qname, attributes, declarations, scope)
+        if active is None:
+            return None
+        if active.kind == "Object" and depth == 2:
+            return self._start_payload_root(qname, attributes, declarations, scope)
+        active.canonicalizer.start(qname, attributes, declarations, scope)
+        return None
 
     def end(self, qname: str) -> None:
         depth = self._depth = self._depth - 1
-        if depth > 2:
-            if self._recording is not None:
-                self._recording.end(qname)
-            if self._active is not None:
-                self._active.canonicalizer.end(qname)
-            return
         if self._recording is not None:
             self._recording.end(qname)
         active = self._active
@@ -293,10 +280,13 @@ class EnvelopingSignatureVerifier:
 
     def _check_nested_ids(self, attributes: list[tuple[str, str]]) -> None:
         for value in _ids(attributes):
-            if value in self._met:
-                raise _refuse(f"duplicated Id {value!r}: the signed content may have been wrapped")
-            if value in self._pending:
-                raise _refuse(f"a Reference points to {value!r}, which is not the signed Object or KeyInfo")
+            self._check_nested_id(value)
+
+    def _check_nested_id(self, value: str) -> None:
+        if value in self._met:
+            raise _refuse(f"duplicated Id {value!r}: the signed content may have been wrapped")
+        if value in self._pending:
+            raise _refuse(f"a Reference points to {value!r}, which is not the signed Object or KeyInfo")
 
     def _begin_reference(self, ids: list[str], kind: str) -> bool:
         for value in ids:
@@ -333,7 +323,7 @@ class EnvelopingSignatureVerifier:
         attributes: list[tuple[str, str]],
         declarations: dict[str, str],
         scope: dict[str, str],
-    ) -> None:
+    ) -> ContentHandler:
         self._payload_roots += 1
         if self._payload_roots > 1:
             raise _refuse("the signed Object holds more than one element")
@@ -346,6 +336,10 @@ class EnvelopingSignatureVerifier:
         standalone = {p: u for p, u in active.canonicalizer.rendered_scope.items() if p or u}
         self._output.append(XML_DECLARATION + render_start_tag(qname, standalone, attributes, scope).encode())
         self._emitting = True
+        # The document's content is the bulk of the file: it streams through the fast path.
+        return ContentCanonicalizer(
+            active.canonicalizer, watched=_ID_ATTRIBUTES, on_watched=self._check_nested_id
+        )
 
     def _end_child(self) -> None:
         local = self._children[-1]
