@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 failure (including every error a user can cause, shown 
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -13,26 +14,46 @@ from pathlib import Path
 import click
 
 from exchange import __version__
-from exchange.cli.config import config_command
 from exchange.cli.context import CliContext
-from exchange.cli.db import db_group
-from exchange.cli.demo import demo_command
-from exchange.cli.flags import flags_group
-from exchange.cli.keys import keys_group
-from exchange.cli.packet import packet_group
-from exchange.cli.process import process_command
-from exchange.cli.reconcile import reconcile_command
-from exchange.cli.registry import registry_group
-from exchange.cli.rules import rules_command
-from exchange.cli.run import run_command
-from exchange.cli.status import status_command
-from exchange.cli.store import files_group
-from exchange.cli.validate import validate_command
 from exchange.errors import ExchangeError
 from exchange.logs import configure_logging
 
+# Each command's module is imported when the command is asked for: `exchange validate` need not load the
+# database, the broker client and the linkage code of the other commands.
+_COMMANDS = {
+    "config": "exchange.cli.config:config_command",
+    "db": "exchange.cli.db:db_group",
+    "demo": "exchange.cli.demo:demo_command",
+    "files": "exchange.cli.store:files_group",
+    "flags": "exchange.cli.flags:flags_group",
+    "keys": "exchange.cli.keys:keys_group",
+    "packet": "exchange.cli.packet:packet_group",
+    "process": "exchange.cli.process:process_command",
+    "reconcile": "exchange.cli.reconcile:reconcile_command",
+    "registry": "exchange.cli.registry:registry_group",
+    "rules": "exchange.cli.rules:rules_command",
+    "run": "exchange.cli.run:run_command",
+    "status": "exchange.cli.status:status_command",
+    "validate": "exchange.cli.validate:validate_command",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = _COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attribute = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+
+@click.group(
+    cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(__version__, prog_name="exchange")
 @click.option(
     "--config",
@@ -50,22 +71,6 @@ def cli(ctx: click.Context, config_file: Path | None, log_level: str | None, log
     )
     ctx.obj = context
     configure_logging(level=log_level or "info", fmt=log_format or "auto")
-
-
-cli.add_command(config_command)
-cli.add_command(db_group)
-cli.add_command(demo_command)
-cli.add_command(registry_group)
-cli.add_command(reconcile_command)
-cli.add_command(keys_group)
-cli.add_command(packet_group)
-cli.add_command(process_command)
-cli.add_command(run_command)
-cli.add_command(files_group)
-cli.add_command(flags_group)
-cli.add_command(rules_command)
-cli.add_command(status_command)
-cli.add_command(validate_command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,18 +8,22 @@ Exit codes: 0 when nothing was found, 1 when there are findings, 2 for a usage e
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from exchange import db, status
+from exchange import status
 from exchange.cli.context import CliContext, emit, json_option, pass_context
 from exchange.pipeline.document import DocumentPass, PlainChunks
 from exchange.records import MessageHeader
 from exchange.settings import Settings
 from exchange.validation.findings import Finding
-from exchange.validation.rules.store_history import StoreHistory
 from exchange.validation.source import iter_chunks
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from exchange.validation.rules.history import History
 
 UNKNOWN_REF = "UNKNOWN"  # OriginalMessageRefID when the file is too broken to show its own
 
@@ -99,11 +103,17 @@ def validate_command(
 def _validate(
     file: Path, settings: Settings, sender: str | None, with_store: bool
 ) -> tuple[dict[str, Any], MessageHeader | None, list[Finding]]:
-    engine = db.create_db_engine(settings.effective_database_url) if with_store else None
+    history: History | None = None
+    engine: Engine | None = None
+    if with_store:  # imported here: validating a file alone loads no database code
+        from exchange import db
+        from exchange.validation.rules.store_history import StoreHistory
+
+        engine = db.create_db_engine(settings.effective_database_url)
     try:
         if engine is not None:
             db.ping(engine)
-        history = StoreHistory(engine) if engine is not None else None
+            history = StoreHistory(engine)
         document = DocumentPass(PlainChunks(iter_chunks(file)), settings, history, sender)
         document.start()
         findings: list[Finding] = []

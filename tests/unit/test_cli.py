@@ -15,12 +15,24 @@ from exchange.cli.main import cli, main
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     found = []
-    for name, command in group.commands.items():
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
         path = (*prefix, name)
         found.append(path)
         if isinstance(command, click.Group):
             found += _commands(command, path)
     return found
+
+
+def test_a_command_loads_only_its_own_modules() -> None:
+    # `exchange validate` starts without the database, broker and linkage code of the other commands.
+    code = (
+        "import sys; from exchange.cli.main import main; main(['validate', '--help']); "
+        "print(sorted(m for m in ('sqlalchemy', 'aiokafka', 'exchange.reconcile') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import click
+
 from exchange.cli.main import cli
 from exchange.settings import setting_env_names
 from tests.conftest import REPO_ROOT
@@ -28,5 +30,5 @@ def test_every_setting_is_documented() -> None:
 
 
 def test_every_command_is_documented() -> None:
-    missing = {name for name in cli.commands if f"`exchange {name}" not in README}
+    missing = {name for name in cli.list_commands(click.Context(cli)) if f"`exchange {name}" not in README}
     assert not missing, f"commands missing from the README: {sorted(missing)}"
