@@ -195,27 +195,14 @@ def _empty(role: PartyRole, **extra: Unpack[_RoleFields]) -> Party:
     return Party(kind=PartyKind.INDIVIDUAL, names=(), role=role, **extra)
 
 
-def _party(
-    person: etree._Element | None,
-    entity: etree._Element | None,
-    role: PartyRole,
-    **extra: Unpack[_RoleFields],
-) -> Party:
-    if person is not None:
-        return individual(person, role, **extra)
-    if entity is not None:
-        return organisation(entity, role, **extra)
-    return _empty(role, **extra)
-
-
-def account_holder(element: etree._Element | None) -> Party:
-    """AccountHolder: an Individual, or an Organisation with its AcctHolderType; CRS v3 adds
-    EquityInterestType* and SelfCert before them."""
-    if element is None:
-        return _empty(PartyRole.HOLDER)
+def _role_party(element: etree._Element, role: PartyRole) -> Party:
+    """An AccountHolder, ControllingPerson or SubstantialOwner: an Individual or an Organisation, with what
+    the role adds around it (each format and role has its own subset of these fields; the schema decides
+    which, and absent ones stay empty)."""
     person = entity = None
     holder_type = self_cert = None
     equity: list[str] = []
+    ctrlg: list[str] = []
     for child in element:
         local = local_name(child)
         if local == "Individual":
@@ -228,41 +215,32 @@ def account_holder(element: etree._Element | None) -> Party:
             self_cert = text(child)
         elif local == "EquityInterestType" and (code := text(child)) is not None:
             equity.append(code)
-    return _party(
-        person,
-        entity,
-        PartyRole.HOLDER,
+        elif local == "CtrlgPersonType" and (code := text(child)) is not None:
+            ctrlg.append(code)
+    extra = _RoleFields(
         acct_holder_type=holder_type,
         self_cert=self_cert,
         equity_interest_types=tuple(equity),
+        ctrlg_person_types=tuple(ctrlg),
     )
+    if person is not None:
+        return individual(person, role, **extra)
+    if entity is not None:
+        return organisation(entity, role, **extra)
+    return _empty(role, **extra)
+
+
+def account_holder(element: etree._Element | None) -> Party:
+    """AccountHolder: an Individual, or an Organisation with its AcctHolderType; CRS v3 adds
+    EquityInterestType* and SelfCert before them."""
+    return _empty(PartyRole.HOLDER) if element is None else _role_party(element, PartyRole.HOLDER)
 
 
 def controlling_person(element: etree._Element) -> Party:
     """CRS ControllingPerson: an Individual with CtrlgPersonType (several in v3.0) and, in v3.0, SelfCert."""
-    person = self_cert = None
-    types: list[str] = []
-    for child in element:
-        local = local_name(child)
-        if local == "Individual":
-            person = person if person is not None else child
-        elif local == "CtrlgPersonType":
-            if (code := text(child)) is not None:
-                types.append(code)
-        elif local == "SelfCert" and self_cert is None:
-            self_cert = text(child)
-    return _party(
-        person, None, PartyRole.CONTROLLING_PERSON, ctrlg_person_types=tuple(types), self_cert=self_cert
-    )
+    return _role_party(element, PartyRole.CONTROLLING_PERSON)
 
 
 def substantial_owner(element: etree._Element) -> Party:
     """FATCA SubstantialOwner: an Individual or an Organisation."""
-    person = entity = None
-    for child in element:
-        local = local_name(child)
-        if local == "Individual":
-            person = person if person is not None else child
-        elif local == "Organisation":
-            entity = entity if entity is not None else child
-    return _party(person, entity, PartyRole.SUBSTANTIAL_OWNER)
+    return _role_party(element, PartyRole.SUBSTANTIAL_OWNER)
