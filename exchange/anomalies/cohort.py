@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 
 from exchange.anomalies.facts import Cohort
 
@@ -25,14 +27,33 @@ def log_ratio(balance: Decimal, total_income: Decimal) -> float:
     return math.log(float(balance) / float(max(total_income, _INCOME_FLOOR)))
 
 
+@dataclass(frozen=True, slots=True)
+class IncomeBand:
+    label: str
+    lower: Decimal | None  # inclusive; None: no lower edge
+    upper: Decimal | None  # exclusive; None: no upper edge
+
+    def holds(self, total_income: Decimal) -> bool:
+        return (self.lower is None or total_income >= self.lower) and (
+            self.upper is None or total_income < self.upper
+        )
+
+
+def income_bands(edges: Sequence[Decimal]) -> tuple[IncomeBand, ...]:
+    """The bands the ascending edges cut incomes into: "<15000", "15000-30000", ..., ">=150000"."""
+    bounds = [None, *edges, None]
+    return tuple(IncomeBand(_label(lower, upper), lower, upper) for lower, upper in pairwise(bounds))
+
+
+def _label(lower: Decimal | None, upper: Decimal | None) -> str:
+    if lower is None:
+        return "all" if upper is None else f"<{upper}"
+    return f">={lower}" if upper is None else f"{lower}-{upper}"
+
+
 def band_of(total_income: Decimal, edges: Sequence[Decimal]) -> str:
-    """The label of the income band, by the ascending edges: "<15000", "15000-30000", ">=150000"."""
-    lower: Decimal | None = None
-    for edge in edges:
-        if total_income < edge:
-            return f"<{edge}" if lower is None else f"{lower}-{edge}"
-        lower = edge
-    return f">={lower}" if lower is not None else "all"
+    """The label of the income band the total income falls in."""
+    return next(band.label for band in income_bands(edges) if band.holds(total_income))
 
 
 def cohort_of(band: str, values: Sequence[float]) -> Cohort:

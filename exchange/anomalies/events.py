@@ -9,14 +9,14 @@ a flag about no known taxpayer (an unmatched person, an institution) is keyed by
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.orm import Session
 
 from exchange.anomalies.models import FlagEventRow
@@ -100,10 +100,36 @@ class FlagEvent:
 
 
 @dataclass(frozen=True)
-class FlagChanges:
-    """What one evaluation changed, in the order the events were recorded."""
+class OutboxSpan:
+    """The outbox rows of one evaluation, from its first event to its last. Evaluations take turns
+    (transaction.py) and nothing else writes the outbox, so every row in between is the evaluation's."""
 
-    events: tuple[FlagEvent, ...] = ()
+    engine: Engine
+    first_id: int
+    last_id: int
+
+    def read(self) -> tuple[FlagEvent, ...]:
+        with self.engine.connect() as connection:
+            return events_between(connection, self.first_id, self.last_id)
+
+
+@dataclass(frozen=True)
+class FlagChanges:
+    """What one evaluation changed, in the order the events were recorded.
+
+    An evaluation with few events keeps them here (`kept`). One with many leaves them in the outbox
+    only (`outbox`, with exact `totals`): holding every event of a 100k-report file would cost memory in
+    proportion to the file, and the pipeline publishes from the outbox anyway. `events` then reads them
+    back, at the memory cost its caller chooses to pay.
+    """
+
+    kept: tuple[FlagEvent, ...] = ()
+    outbox: OutboxSpan | None = None
+    totals: Mapping[str, int] | None = None  # by event type, when the events stayed in the outbox
+
+    @property
+    def events(self) -> tuple[FlagEvent, ...]:
+        return self.outbox.read() if self.outbox is not None else self.kept
 
     def of(self, event: EventType) -> tuple[FlagEvent, ...]:
         return tuple(e for e in self.events if e.event is event)
@@ -121,6 +147,8 @@ class FlagChanges:
         return self.of(EventType.RETRACTED)
 
     def counts(self) -> dict[str, int]:
+        if self.totals is not None:
+            return {event.value: self.totals.get(event.value, 0) for event in EventType}
         return {event.value: len(self.of(event)) for event in EventType}
 
     def to_dict(self) -> dict[str, Any]:
@@ -136,10 +164,21 @@ def pending_events(engine: Engine, limit: int = 1000) -> list[FlagEvent]:
         .limit(limit)
     )
     with engine.connect() as connection:
-        return [
-            FlagEvent.from_dict({**payload, "event_id": event_id})
-            for event_id, payload in connection.execute(query)
-        ]
+        return [_stored_event(event_id, payload) for event_id, payload in connection.execute(query)]
+
+
+def events_between(connection: Connection, first_id: int, last_id: int) -> tuple[FlagEvent, ...]:
+    """The outbox's events from `first_id` to `last_id`, published or not, oldest first."""
+    query = (
+        select(FlagEventRow.id, FlagEventRow.payload)
+        .where(FlagEventRow.id.between(first_id, last_id))
+        .order_by(FlagEventRow.id)
+    )
+    return tuple(_stored_event(event_id, payload) for event_id, payload in connection.execute(query))
+
+
+def _stored_event(event_id: int, payload: dict[str, Any]) -> FlagEvent:
+    return FlagEvent.from_dict({**payload, "event_id": event_id})
 
 
 def mark_published(engine: Engine, event_ids: Collection[int], at: datetime | None = None) -> None:

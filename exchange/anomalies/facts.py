@@ -209,13 +209,17 @@ class InstitutionFacts:
         return institution_scope(self.sender, self.key, self.year)
 
 
+# How each scope key starts, so that queries can tell the scopes apart or build keys themselves.
+ACCOUNT_SCOPE, TAXPAYER_SCOPE, INSTITUTION_SCOPE = "account:", "taxpayer:", "institution:"
+
+
 def account_scope(chain_id: int) -> str:
-    return f"account:{chain_id}"
+    return f"{ACCOUNT_SCOPE}{chain_id}"
 
 
 def taxpayer_scope(taxpayer_id: int, year: int) -> str:
-    return f"taxpayer:{taxpayer_id}:{year}"
+    return f"{TAXPAYER_SCOPE}{taxpayer_id}:{year}"
 
 
 def institution_scope(sender: str, key: str, year: int) -> str:
-    return f"institution:{sender}:{key}:{year}"
+    return f"{INSTITUTION_SCOPE}{sender}:{key}:{year}"

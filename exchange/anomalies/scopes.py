@@ -1,18 +1,51 @@
 """What an evaluation looks at: the account chains, taxpayer years and institution years a file
-touches (or, for a full evaluation, all of them), each named by the scope key its flags carry."""
+touches (or, for a full evaluation, all of them), each named by the scope key its flags carry.
+
+A 100k-report file touches 100k chains and about as many taxpayer years. The work list therefore lives
+in temporary tables of the evaluation's transaction, filled by INSERT ... SELECT, and is read back in
+batches of bounded size: how much an evaluation holds in memory does not depend on the file's size.
+Institution years stay in memory; a store has a few per sender and year, not one per report.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import Connection, select
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    CompoundSelect,
+    Connection,
+    Integer,
+    MetaData,
+    Select,
+    SQLColumnExpression,
+    String,
+    Table,
+    and_,
+    cast,
+    extract,
+    insert,
+    literal,
+    or_,
+    select,
+    union,
+)
 
-from exchange.anomalies.facts import account_scope, institution_scope, taxpayer_scope
+from exchange.anomalies.facts import (
+    ACCOUNT_SCOPE,
+    INSTITUTION_SCOPE,
+    TAXPAYER_SCOPE,
+    account_scope,
+    institution_scope,
+    taxpayer_scope,
+)
 from exchange.anomalies.fi_identity import institution_refs
 from exchange.anomalies.institution_facts import Institution, reporting_fis
 from exchange.anomalies.models import Flag
-from exchange.reconcile.db_source import chunked
 from exchange.reconcile.models import PartyMatch
 from exchange.records import FIRole
 from exchange.states import RecordKind
@@ -24,94 +57,171 @@ from exchange.store.models import (
     ReceivedFile,
     ReportingFIRow,
 )
+from exchange.store.types import Id
+
+_work = MetaData()
+_CHAINS = Table(
+    "evaluation_chain",
+    _work,
+    Column("chain_id", Id, primary_key=True, autoincrement=False),
+    prefixes=["TEMPORARY"],
+)
+_TAXPAYER_YEARS = Table(
+    "evaluation_taxpayer_year",
+    _work,
+    Column("taxpayer_id", Id, primary_key=True, autoincrement=False),
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    prefixes=["TEMPORARY"],
+)
 
 
-@dataclass
-class Scopes:
-    chains: set[int] = field(default_factory=set)
-    taxpayer_years: set[tuple[int, int]] = field(default_factory=set)
-    institutions: set[Institution] = field(default_factory=set)
+@dataclass(frozen=True)
+class ScopeBatch:
+    """Scopes evaluated together: their facts, desired and stored flags are in memory at once."""
 
-    def keys(self) -> set[str]:
-        return (
-            {account_scope(chain) for chain in self.chains}
-            | {taxpayer_scope(taxpayer, year) for taxpayer, year in self.taxpayer_years}
-            | {institution_scope(*institution) for institution in self.institutions}
-        )
+    chains: tuple[int, ...] = ()
+    taxpayer_years: tuple[tuple[int, int], ...] = ()
+    institutions: tuple[Institution, ...] = ()
+
+    def keys(self) -> list[str]:
+        return [
+            *(account_scope(chain) for chain in self.chains),
+            *(taxpayer_scope(taxpayer, year) for taxpayer, year in self.taxpayer_years),
+            *(institution_scope(*institution) for institution in self.institutions),
+        ]
 
 
-def scopes_of_file(connection: Connection, file_id: int) -> Scopes:
-    """The chains the file's account reports belong to (a correction or deletion names an older
-    chain), the taxpayer years of anyone matched in any version of those chains, and the file's FIs."""
-    chains = set(
-        connection.execute(
+class Worklist:
+    """The scopes of one evaluation. Fill it completely before evaluating: the taxpayers that flags
+    name are read as they were before this evaluation changes any flag."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.institutions: set[Institution] = set()
+
+    def add_file(self, file_id: int) -> None:
+        """The chains the file's account reports belong to (a correction or deletion names an older
+        chain), the taxpayer years of anyone matched in any version of those chains or named by their
+        flags (a rematch may since have named someone else), and the file's FIs."""
+        self._insert_chains(
             select(DocRecord.chain_id)
             .join(AccountReportRow, AccountReportRow.doc_record_id == DocRecord.id)
             .where(AccountReportRow.file_id == file_id)
             .distinct()
-        ).scalars()
-    )
-    scopes = Scopes(chains=chains)
-    scopes.taxpayer_years |= _taxpayer_years_of_chains(connection, chains)
-    scopes.taxpayer_years |= _taxpayer_years_of_flags(connection, {account_scope(c) for c in chains})
-    scopes.institutions |= _institutions_of_file(connection, file_id)
-    return scopes
+        )
+        self._insert_taxpayer_years(union(_matched_in_chains(), _named_by_chain_flags()))
+        self.institutions |= _institutions_of_file(self.connection, file_id)
 
-
-def all_scopes(connection: Connection) -> Scopes:
-    """Every chain, taxpayer year and institution year in the store, and those of every raised flag
-    (so a flag whose subject no longer exists is retracted too)."""
-    chains = set(
-        connection.execute(
+    def add_store(self) -> None:
+        """Every chain, taxpayer year and institution year in the store, and those of every raised flag
+        (so a flag whose subject no longer exists is retracted too)."""
+        self._insert_chains(
             select(DocRecord.chain_id).where(DocRecord.kind == RecordKind.ACCOUNT_REPORT).distinct()
-        ).scalars()
+        )
+        self._insert_taxpayer_years(union(_matched_in_chains(), _raised_taxpayer_flags()))
+        self.institutions |= _raised_institution_flags(self.connection)
+        self.institutions |= _institutions_of_store(self.connection)
+
+    def batches(self, size: int) -> Iterator[ScopeBatch]:
+        """Chains first, then taxpayer years, then institutions, at most `size` scopes a batch."""
+        for chains in self._chain_pages(size):
+            yield ScopeBatch(chains=chains)
+        for pairs in self._taxpayer_year_pages(size):
+            yield ScopeBatch(taxpayer_years=pairs)
+        ordered = sorted(self.institutions)
+        for start in range(0, len(ordered), size):
+            yield ScopeBatch(institutions=tuple(ordered[start : start + size]))
+
+    def _insert_chains(self, chains: Select[int]) -> None:
+        self.connection.execute(insert(_CHAINS).from_select(["chain_id"], chains))
+
+    def _insert_taxpayer_years(self, pairs: CompoundSelect[int | None, int | None]) -> None:
+        self.connection.execute(insert(_TAXPAYER_YEARS).from_select(["taxpayer_id", "year"], pairs))
+
+    def _chain_pages(self, size: int) -> Iterator[tuple[int, ...]]:
+        """Keyset pages: each is one indexed range read, however long the list."""
+        chain = _CHAINS.c.chain_id
+        last: int | None = None
+        while True:
+            query = select(chain).order_by(chain).limit(size)
+            if last is not None:
+                query = query.where(chain > last)
+            page = tuple(self.connection.execute(query).scalars())
+            if not page:
+                return
+            yield page
+            last = page[-1]
+
+    def _taxpayer_year_pages(self, size: int) -> Iterator[tuple[tuple[int, int], ...]]:
+        taxpayer, year = _TAXPAYER_YEARS.c.taxpayer_id, _TAXPAYER_YEARS.c.year
+        last: tuple[int, int] | None = None
+        while True:
+            query = select(taxpayer, year).order_by(taxpayer, year).limit(size)
+            if last is not None:
+                query = query.where(or_(taxpayer > last[0], and_(taxpayer == last[0], year > last[1])))
+            page = tuple((int(t), int(y)) for t, y in self.connection.execute(query))
+            if not page:
+                return
+            yield page
+            last = page[-1]
+
+
+@contextmanager
+def worklist(connection: Connection) -> Iterator[Worklist]:
+    """A work list in the connection's transaction. Its tables are dropped on success only: after an
+    error the transaction is rolled back, which takes their creation with it (DDL is transactional on
+    SQLite and PostgreSQL alike), and a statement in a failed PostgreSQL transaction would hide the
+    error."""
+    for table in (_CHAINS, _TAXPAYER_YEARS):
+        table.create(connection)
+    yield Worklist(connection)
+    for table in (_CHAINS, _TAXPAYER_YEARS):
+        table.drop(connection)
+
+
+def _year(period: SQLColumnExpression[date]) -> ColumnElement[int]:
+    return cast(extract("year", period), Integer)
+
+
+def _matched_in_chains() -> Select[int | None, int]:
+    return (
+        select(PartyMatch.taxpayer_id, _year(MessageHeaderRow.reporting_period))
+        .join(PartyRow, PartyRow.id == PartyMatch.party_id)
+        .join(AccountReportRow, AccountReportRow.id == PartyRow.account_report_id)
+        .join(DocRecord, DocRecord.id == AccountReportRow.doc_record_id)
+        .join(MessageHeaderRow, MessageHeaderRow.file_id == AccountReportRow.file_id)
+        .where(DocRecord.chain_id.in_(select(_CHAINS.c.chain_id)), PartyMatch.taxpayer_id.is_not(None))
     )
-    scopes = Scopes(chains=chains)
-    scopes.taxpayer_years |= _taxpayer_years_of_chains(connection, chains)
-    raised = connection.execute(
-        select(Flag.scope_key, Flag.taxpayer_id, Flag.reporting_year, Flag.sender, Flag.institution).where(
-            Flag.state == "raised"
-        )
-    ).all()
-    for scope_key, taxpayer_id, year, sender, institution in raised:
-        if scope_key.startswith("taxpayer:") and taxpayer_id is not None and year is not None:
-            scopes.taxpayer_years.add((taxpayer_id, year))
-        elif scope_key.startswith("institution:") and sender and institution and year is not None:
-            scopes.institutions.add((sender, institution, year))
-    senders = set(connection.execute(select(DocRecord.sender).distinct()).scalars())
-    years = _years_of_fis(connection)
-    for fi_id, (sender, ref) in reporting_fis(connection, senders).items():
-        scopes.institutions |= {(sender, ref.key, year) for year in years.get(fi_id, ())}
-    return scopes
 
 
-def _taxpayer_years_of_chains(connection: Connection, chains: Collection[int]) -> set[tuple[int, int]]:
-    found: set[tuple[int, int]] = set()
-    for batch in chunked(sorted(chains)):
-        query = (
-            select(PartyMatch.taxpayer_id, MessageHeaderRow.reporting_period)
-            .join(PartyRow, PartyRow.id == PartyMatch.party_id)
-            .join(AccountReportRow, AccountReportRow.id == PartyRow.account_report_id)
-            .join(DocRecord, DocRecord.id == AccountReportRow.doc_record_id)
-            .join(MessageHeaderRow, MessageHeaderRow.file_id == AccountReportRow.file_id)
-            .where(DocRecord.chain_id.in_(batch), PartyMatch.taxpayer_id.is_not(None))
-            .distinct()
-        )
-        found |= {(tid, period.year) for tid, period in connection.execute(query) if tid is not None}
-    return found
+def _named_by_chain_flags() -> Select[int | None, int | None]:
+    """Taxpayers any flag of the chains named, raised or retracted."""
+    chain_scope = literal(ACCOUNT_SCOPE) + cast(_CHAINS.c.chain_id, String)
+    return select(Flag.taxpayer_id, Flag.reporting_year).where(
+        Flag.scope_key.in_(select(chain_scope)),
+        Flag.taxpayer_id.is_not(None),
+        Flag.reporting_year.is_not(None),
+    )
 
 
-def _taxpayer_years_of_flags(connection: Connection, scope_keys: Collection[str]) -> set[tuple[int, int]]:
-    """Taxpayers the chains' flags named, though a rematch may since have named someone else."""
-    found: set[tuple[int, int]] = set()
-    for batch in chunked(sorted(scope_keys)):
-        query = select(Flag.taxpayer_id, Flag.reporting_year).where(
-            Flag.scope_key.in_(batch), Flag.taxpayer_id.is_not(None), Flag.reporting_year.is_not(None)
-        )
-        found |= {
-            (tid, year) for tid, year in connection.execute(query) if tid is not None and year is not None
-        }
-    return found
+def _raised_taxpayer_flags() -> Select[int | None, int | None]:
+    return select(Flag.taxpayer_id, Flag.reporting_year).where(
+        Flag.state == "raised",
+        Flag.scope_key.startswith(TAXPAYER_SCOPE),
+        Flag.taxpayer_id.is_not(None),
+        Flag.reporting_year.is_not(None),
+    )
+
+
+def _raised_institution_flags(connection: Connection) -> set[Institution]:
+    query = select(Flag.sender, Flag.institution, Flag.reporting_year).where(
+        Flag.state == "raised", Flag.scope_key.startswith(INSTITUTION_SCOPE)
+    )
+    return {
+        (sender, institution, year)
+        for sender, institution, year in connection.execute(query)
+        if sender and institution and year is not None
+    }
 
 
 def _institutions_of_file(connection: Connection, file_id: int) -> set[Institution]:
@@ -126,11 +236,16 @@ def _institutions_of_file(connection: Connection, file_id: int) -> set[Instituti
     return {(sender, refs[fi_id].key, period.year) for fi_id, sender, period in rows if fi_id in refs}
 
 
-def _years_of_fis(connection: Connection) -> dict[int, set[int]]:
+def _institutions_of_store(connection: Connection) -> set[Institution]:
+    senders = set(connection.execute(select(DocRecord.sender).distinct()).scalars())
+    years: dict[int, set[int]] = {}
     query = select(ReportingFIRow.id, MessageHeaderRow.reporting_period).join(
         MessageHeaderRow, MessageHeaderRow.file_id == ReportingFIRow.file_id
     )
-    years: dict[int, set[int]] = {}
     for fi_id, period in connection.execute(query):
         years.setdefault(fi_id, set()).add(period.year)
-    return years
+    return {
+        (sender, ref.key, year)
+        for fi_id, (sender, ref) in reporting_fis(connection, senders).items()
+        for year in years.get(fi_id, ())
+    }

@@ -41,10 +41,13 @@ def highest(severities: Iterable[str]) -> str | None:
     return max(ranked, key=_SEVERITY_ORDER.index) if ranked else None
 
 
-def refresh_risk(session: Session, taxpayer_ids: Collection[int]) -> dict[int, RiskScore]:
-    """Recompute the scores of these taxpayers from their raised flags; one without flags has none."""
+def refresh_risk(
+    session: Session, taxpayer_ids: Collection[int], now: datetime | None = None
+) -> dict[int, RiskScore]:
+    """Recompute the scores of these taxpayers from their raised flags; one without flags has none.
+    An evaluation passes its own `now`: refreshing a taxpayer again later in it writes the same row."""
     scores: dict[int, RiskScore] = {}
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     for batch in chunked(sorted(taxpayer_ids)):
         raised: dict[int, list[tuple[str, int]]] = defaultdict(list)
         query = select(Flag.taxpayer_id, Flag.severity, Flag.score).where(

@@ -5,29 +5,31 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterator
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, select
+from sqlalchemy import Connection, select
 
-from exchange.anomalies.cohort import band_of, cohort_of, log_ratio
+from exchange.anomalies.cohort_facts import Cohorts
 from exchange.anomalies.facts import Cohort, HeldAccount, PaymentFacts, TaxpayerYearFacts
 from exchange.anomalies.fi_identity import institution_refs
+from exchange.anomalies.holdings import holdings
 from exchange.anomalies.registry_facts import registry_records
 from exchange.reconcile.db_source import chunked
 from exchange.reconcile.models import PartyMatch
-from exchange.registry.models import TaxReturn
 from exchange.settings import Settings
-from exchange.states import DocState
-from exchange.store.models import AccountReportRow, DocRecord, MessageHeaderRow, PartyRow, PaymentRow
+from exchange.store.models import AccountReportRow, DocRecord, MessageHeaderRow, PaymentRow
 
 
 def taxpayer_year_facts(
-    connection: Connection, pairs: Collection[tuple[int, int]], settings: Settings
+    connection: Connection,
+    pairs: Collection[tuple[int, int]],
+    settings: Settings,
+    cohorts: Cohorts | None = None,
 ) -> Iterator[TaxpayerYearFacts]:
-    """Facts for each (taxpayer id, reporting year); a taxpayer no longer in the registry yields none."""
-    cohorts = cohorts_of_years(connection, {year for _, year in pairs}, settings)
+    """Facts for each (taxpayer id, reporting year); a taxpayer no longer in the registry yields none.
+    Pass the evaluation's `cohorts` so that each year's are computed once, not once a batch."""
+    if cohorts is None:
+        cohorts = Cohorts(connection, settings)
     for batch in chunked(sorted(pairs)):
         ids = {taxpayer_id for taxpayer_id, _ in batch}
         registry = registry_records(connection, ids)
@@ -37,27 +39,8 @@ def taxpayer_year_facts(
             if record is None:
                 continue
             tax_return = record.returns.get(year)
-            cohort = None
-            if tax_return is not None:
-                cohort = cohorts.get((year, band_of(tax_return.total_income, settings.flag_income_bands)))
+            cohort = cohorts.of(year, tax_return.total_income) if tax_return is not None else None
             yield TaxpayerYearFacts(record, year, tuple(held.get((taxpayer_id, year), ())), cohort)
-
-
-def _holdings() -> Select[Any]:
-    """Live account reports with the taxpayer their holder is confidently matched to."""
-    return (
-        select(PartyMatch.taxpayer_id)
-        .select_from(PartyMatch)
-        .join(PartyRow, PartyRow.id == PartyMatch.party_id)
-        .join(AccountReportRow, AccountReportRow.id == PartyRow.account_report_id)
-        .join(DocRecord, DocRecord.id == AccountReportRow.doc_record_id)
-        .join(MessageHeaderRow, MessageHeaderRow.file_id == AccountReportRow.file_id)
-        .where(
-            PartyMatch.decision == "match",
-            PartyRow.position == 0,
-            DocRecord.state == DocState.CURRENT,
-        )
-    )
 
 
 def held_accounts(
@@ -67,7 +50,7 @@ def held_accounts(
     rows: list[Any] = []
     for batch in chunked(sorted(taxpayer_ids)):
         query = (
-            _holdings()
+            holdings()
             .add_columns(
                 AccountReportRow.id,
                 DocRecord.chain_id,
@@ -117,27 +100,5 @@ def cohorts_of_years(
 ) -> dict[tuple[int, str], Cohort]:
     """Per (year, income band): the spread of log(foreign balance / total income) among the holders
     with a return that year. Computed from the whole store, so it is as current as the data."""
-    cohorts: dict[tuple[int, str], Cohort] = {}
-    for year in sorted(years):
-        values: dict[str, list[float]] = defaultdict(list)
-        for income, balance in _balances_and_incomes(connection, year, settings.flag_currency):
-            if balance > 0:
-                values[band_of(income, settings.flag_income_bands)].append(log_ratio(balance, income))
-        for band, members in values.items():
-            cohorts[(year, band)] = cohort_of(band, members)
-    return cohorts
-
-
-def _balances_and_incomes(connection: Connection, year: int, currency: str) -> list[tuple[Decimal, Decimal]]:
-    total = func.sum(AccountReportRow.balance)
-    query = (
-        _holdings()
-        .add_columns(TaxReturn.total_income, total)
-        .join(TaxReturn, and_(TaxReturn.taxpayer_id == PartyMatch.taxpayer_id, TaxReturn.tax_year == year))
-        .where(
-            MessageHeaderRow.reporting_period.between(date(year, 1, 1), date(year, 12, 31)),
-            AccountReportRow.currency == currency,
-        )
-        .group_by(PartyMatch.taxpayer_id, TaxReturn.total_income)
-    )
-    return [(income, balance) for _, income, balance in connection.execute(query)]
+    cohorts = Cohorts(connection, settings)
+    return {(year, band): cohort for year in sorted(years) for band, cohort in cohorts.of_year(year).items()}
