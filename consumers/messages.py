@@ -71,6 +71,16 @@ class HandlingResult:
     events: tuple[Event, ...] = ()  # published to the flags topic with the replies
     # Bookkeeping once the replies are out (the file becomes "answered"); run before the commit.
     after_publish: Callable[[], None] | None = None
+    # Further pages of events, asked for once `events` are out, until a page comes back empty.
+    more_events: Callable[[], EventPage] | None = None
+
+
+@dataclass(frozen=True)
+class EventPage:
+    """A page of events for the flags topic, and how to record that the broker has them."""
+
+    events: tuple[Event, ...]
+    sent: Callable[[], None]
 
 
 class PacketHandler(Protocol):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Engine
 
 from consumers.faults import FaultInjector
-from consumers.messages import Event, HandlingResult, InboundPacket, Reply
+from consumers.messages import Event, EventPage, HandlingResult, InboundPacket, Reply
+from exchange.anomalies import FlagEvent
 from exchange.pipeline import Pipeline
 from exchange.settings import Settings
 
@@ -24,14 +27,22 @@ class PipelineHandler:
         if result.answer is not None and result.answer_to and result.answer_filename:
             replies = (Reply(result.answer_to, result.answer, result.answer_filename),)
         codes = tuple(f.code for f in result.outcome.findings) if result.outcome else ()
-        events = tuple(Event(event.key, event.to_json()) for event in result.flag_events)
         return HandlingResult(
             outcome=result.disposition,
             replies=replies,
             codes=codes,
-            events=events,
+            events=_events(result.flag_events),
             after_publish=lambda: self.pipeline.mark_sent(result),
+            more_events=self._more_events,
         )
+
+    def _more_events(self) -> EventPage:
+        pending = self.pipeline.pending_flag_events()
+        return EventPage(_events(pending), lambda: self.pipeline.mark_events_sent(pending))
+
+
+def _events(flag_events: Sequence[FlagEvent]) -> tuple[Event, ...]:
+    return tuple(Event(event.key, event.to_json()) for event in flag_events)
 
 
 def pipeline_handler(settings: Settings, engine: Engine, faults: FaultInjector) -> PipelineHandler:

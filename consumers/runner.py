@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,6 +39,7 @@ from consumers.messages import (
     PACKET_CONTENT_TYPE,
     REASON_HEADER,
     SOURCE_HEADER,
+    Event,
     HandlingResult,
     InboundPacket,
     PacketHandler,
@@ -187,6 +188,7 @@ class InboundRunner:
             self.faults.reach(FaultPoint.AFTER_STORE_COMMIT)
         await self._publish(record, result)
         await self._after_publish(result)
+        await self._publish_more_events(result)
         self.faults.reach(FaultPoint.AFTER_PUBLISH)
         await self._commit(partition, record.offset + 1)
         self.files_done += 1
@@ -254,13 +256,7 @@ class InboundRunner:
                     (FILENAME_HEADER, reply.filename.encode()),
                 ],
             )
-        for event in result.events:
-            await self.producer.send_and_wait(
-                self.settings.topic_flags,
-                event.value,
-                key=event.key.encode(),
-                headers=[(CONTENT_TYPE_HEADER, b"application/json")],
-            )
+        await self._send_events(result.events)
         if result.dead_letter is not None:
             headers = [(name, value) for name, value in (record.headers or ()) if name != REASON_HEADER]
             headers += [
@@ -276,6 +272,35 @@ class InboundRunner:
                 source=f"{record.topic}/{record.partition}/{record.offset}",
                 reason=result.dead_letter,
             )
+
+    async def _send_events(self, events: Sequence[Event]) -> None:
+        # Queued together and awaited together: a page of events costs one round of acknowledgements.
+        sent = [
+            await self.producer.send(
+                self.settings.topic_flags,
+                event.value,
+                key=event.key.encode(),
+                headers=[(CONTENT_TYPE_HEADER, b"application/json")],
+            )
+            for event in events
+        ]
+        await asyncio.gather(*sent)
+
+    async def _publish_more_events(self, result: HandlingResult) -> None:
+        """A file can raise more events than its result carries: publish the outbox page by page."""
+        if result.more_events is None:
+            return
+        while True:
+            page = await self._while_polling(asyncio.to_thread(result.more_events))
+            if not page.events:
+                return
+            await self._while_polling(self._send_events(page.events))
+            try:
+                await asyncio.to_thread(page.sent)
+            except Exception as exc:
+                # The page would come back unmarked forever: the outbox keeps it for the next packet.
+                log.warning("could not record flag events as sent", error=type(exc).__name__)
+                return
 
     async def _after_publish(self, result: HandlingResult) -> None:
         if result.after_publish is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,9 @@ from exchange.validation.rules.store_history import StoreHistory
 log = get_logger(__name__)
 
 PacketSource = bytes | Path
+# Flag events handed out at a time: a file can raise tens of thousands, which are read from the outbox
+# page by page rather than held at once (consumers.runner publishes every page).
+EVENT_PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -123,10 +127,17 @@ class Pipeline:
     certificate dropped into its folder is used from the next packet on, without a restart.
     `on_batch` is the store's progress hook, called inside the file's transaction after each batch."""
 
-    def __init__(self, settings: Settings, engine: Engine, on_batch: ProgressHook | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        on_batch: ProgressHook | None = None,
+        event_page: int = EVENT_PAGE,
+    ) -> None:
         self.settings = settings
         self.engine = engine
         self.on_batch = on_batch
+        self.event_page = event_page
 
     def process(self, source: PacketSource) -> PipelineResult:
         started = time.perf_counter()
@@ -161,8 +172,15 @@ class Pipeline:
     def mark_sent(self, result: PipelineResult) -> None:
         """The answer and the flag events were acknowledged by the broker."""
         self.mark_answered(result)
-        if result.flag_events:
-            mark_published(self.engine, [event.event_id for event in result.flag_events])
+        self.mark_events_sent(result.flag_events)
+
+    def pending_flag_events(self) -> tuple[FlagEvent, ...]:
+        """The next page of the outbox's unpublished flag events, oldest first (empty when drained)."""
+        return tuple(pending_events(self.engine, self.event_page))
+
+    def mark_events_sent(self, events: Sequence[FlagEvent]) -> None:
+        if events:
+            mark_published(self.engine, [event.event_id for event in events])
 
     def _replay(self, sha256: str, size: int) -> PipelineResult | None:
         """A packet already settled is answered from the store, without opening it again; the steps
@@ -267,7 +285,7 @@ class Pipeline:
                 else None
             ),
             metadata={k: v for k, v in metadata.items() if k != "xml"},
-            flag_events=tuple(pending_events(self.engine)),
+            flag_events=self.pending_flag_events(),
         )
 
     def _stored_metadata(self, outcome: FileOutcome) -> dict[str, Any]:
