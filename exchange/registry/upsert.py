@@ -4,7 +4,7 @@ PostgreSQL alike, and the blocking keys of every taxpayer whose names or address
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -105,44 +105,28 @@ def upsert_taxpayers(connection: Connection, rows: Sequence[TaxpayerData]) -> li
     return changed
 
 
+# A dependent row's table and its key columns. Its other fields are its columns, by name, except the
+# taxpayer's identity (national_id, id_country), which the row's taxpayer_id stands for.
+_DEPENDENTS: dict[type, tuple[Table, list[str]]] = {
+    AddressData: (TaxpayerAddress.__table__, ["taxpayer_id", "valid_from"]),  # type: ignore[dict-item]
+    TaxReturnData: (TaxReturn.__table__, ["taxpayer_id", "tax_year"]),  # type: ignore[dict-item]
+    DeclaredAccountData: (
+        DeclaredForeignAccount.__table__,  # type: ignore[dict-item]
+        ["taxpayer_id", "tax_year", "country_code", "institution"],
+    ),
+    BenefitData: (SocialBenefit.__table__, ["taxpayer_id", "year", "kind"]),  # type: ignore[dict-item]
+}
+_IDENTITY = frozenset({"national_id", "id_country"})
+
+
 def _dependent_values(row: RegistryRow, taxpayer_id: int) -> tuple[Table, list[str], dict[str, Any]]:
     """The table, its key columns, and the row's values for a row that belongs to a taxpayer."""
-    if isinstance(row, AddressData):
-        values = {
-            "taxpayer_id": taxpayer_id,
-            "valid_from": row.valid_from,
-            "valid_to": row.valid_to,
-            "country_code": row.country_code,
-            "street": row.street,
-            "house_number": row.house_number,
-            "post_code": row.post_code,
-            "city": row.city,
-        }
-        return TaxpayerAddress.__table__, ["taxpayer_id", "valid_from"], values  # type: ignore[return-value]
-    if isinstance(row, TaxReturnData):
-        values = {
-            "taxpayer_id": taxpayer_id,
-            "tax_year": row.tax_year,
-            "total_income": row.total_income,
-            "foreign_interest": row.foreign_interest,
-            "foreign_dividends": row.foreign_dividends,
-            "foreign_gains": row.foreign_gains,
-            "foreign_other": row.foreign_other,
-        }
-        return TaxReturn.__table__, ["taxpayer_id", "tax_year"], values  # type: ignore[return-value]
-    if isinstance(row, DeclaredAccountData):
-        values = {
-            "taxpayer_id": taxpayer_id,
-            "tax_year": row.tax_year,
-            "country_code": row.country_code,
-            "institution": row.institution,
-        }
-        keys = ["taxpayer_id", "tax_year", "country_code", "institution"]
-        return DeclaredForeignAccount.__table__, keys, values  # type: ignore[return-value]
-    if isinstance(row, BenefitData):
-        values = {"taxpayer_id": taxpayer_id, "year": row.year, "kind": row.kind, "amount": row.amount}
-        return SocialBenefit.__table__, ["taxpayer_id", "year", "kind"], values  # type: ignore[return-value]
-    raise TypeError(f"not a dependent registry row: {type(row).__name__}")
+    found = _DEPENDENTS.get(type(row))
+    if found is None:
+        raise TypeError(f"not a dependent registry row: {type(row).__name__}")
+    table, keys = found
+    values = {item.name: getattr(row, item.name) for item in fields(row) if item.name not in _IDENTITY}
+    return table, keys, {"taxpayer_id": taxpayer_id, **values}
 
 
 def _returns_present(connection: Connection, pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
