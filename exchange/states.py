@@ -19,6 +19,15 @@ class FileState(StrEnum):
     REJECTED = "rejected"
 
 
+class Outcome(StrEnum):
+    """The verdict on a file, the one word every command and view uses for it: a file error rejects
+    it; accepted with errors means record errors only (those records refused, the rest stored)."""
+
+    ACCEPTED = "accepted"
+    ACCEPTED_WITH_ERRORS = "accepted_with_errors"
+    REJECTED = "rejected"
+
+
 # The happy path, in order; a file may skip a step (a product without reconciliation still answers),
 # never go back. REJECTED is reachable from every state before STORED and is final.
 _PATH = (

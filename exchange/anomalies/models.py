@@ -1,5 +1,5 @@
 """Tables of the flags: each flag with its evidence, the events case management receives, each
-taxpayer's combined risk score, and the audit of analyst queries.
+taxpayer's combined risk score (the audit of analyst queries is `exchange.audit`).
 
 A flag is never deleted: a retraction keeps the row (state `retracted`) so that what an analyst saw
 yesterday can still be explained today. `fingerprint` names what a flag is about (rule, scope,
@@ -70,17 +70,3 @@ class TaxpayerRisk(Base):
     flags: Mapped[int] = mapped_column(Integer)
     max_severity: Mapped[str | None] = mapped_column(String(8))
     updated_at: Mapped[datetime] = mapped_column()
-
-
-class AnalystQuery(Base):
-    """Who looked at what: every analyst query, with its filters and how many rows it returned."""
-
-    __tablename__ = "analyst_query"
-
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    analyst: Mapped[str] = mapped_column(String)
-    queried_at: Mapped[datetime] = mapped_column(index=True)
-    command: Mapped[str] = mapped_column(String(16))  # list, show, study
-    filters: Mapped[dict[str, Any]] = mapped_column(JSON)
-    row_count: Mapped[int] = mapped_column(Integer)
-    output_format: Mapped[str] = mapped_column(String(8))

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Engine
 
 import exchange.anomalies.models  # registers the flags' tables
+import exchange.audit.trail  # registers the audit trail
 import exchange.reconcile.models  # registers the registry's and reconciliation's tables
 import exchange.store.models  # noqa: F401  (registers the store's tables on the metadata)
 from exchange.models import metadata

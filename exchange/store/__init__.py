@@ -7,12 +7,11 @@ The pipeline calls `store_file` (or `reject_file`), moves files along with `regi
 
 from __future__ import annotations
 
-from exchange.states import DocState, FileState, RecordKind
+from exchange.states import DocState, FileState, Outcome, RecordKind
 from exchange.store.files import advance_state, file_outcome, mark_answered, register_file
 from exchange.store.lookups import DocRefStatus, doc_ref_states, used_message_ref_ids
 from exchange.store.outcomes import (
     FileOutcome,
-    Outcome,
     PacketInfo,
     StatusBuilder,
     StatusDraft,

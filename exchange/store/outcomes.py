@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from exchange.records import MessageHeader
-from exchange.states import FileState
+from exchange.states import FileState, Outcome
 from exchange.validation.findings import Finding
 
 
@@ -54,12 +53,6 @@ class StoredStatusMessage:
     content: bytes
     created_at: datetime
     sent_at: datetime | None
-
-
-class Outcome(StrEnum):
-    ACCEPTED = "accepted"
-    ACCEPTED_WITH_ERRORS = "accepted_with_errors"
-    REJECTED = "rejected"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from exchange.anomalies.models import AnalystQuery, Flag
+from exchange.anomalies.models import Flag
 from exchange.anomalies.study import study_table
+from exchange.audit import AuditEntry
 from exchange.cli.main import main
 from tests.anomalies.builders import CLAES, EL_AMRANI, PEETERS
 from tests.anomalies.conftest import World
@@ -148,14 +149,14 @@ def test_every_analyst_query_is_audited(
     assert main(["flags", "study"]) == 0
     with Session(flags_cli.engine) as session:
         queries = session.scalars(
-            select(AnalystQuery).where(AnalystQuery.analyst.in_(["ann", "bob"])).order_by(AnalystQuery.id)
+            select(AuditEntry).where(AuditEntry.actor.in_(["ann", "bob"])).order_by(AuditEntry.id)
         ).all()
-    ann = next(q for q in queries if q.analyst == "ann")
-    assert (ann.command, ann.row_count, ann.output_format) == ("list", 4, "csv")
-    assert ann.filters["codes"] == ["DC01"] and ann.filters["state"] == "raised" and ann.queried_at.tzinfo
-    assert [(q.command, q.row_count) for q in queries if q.analyst == "bob"][-2:] == [
-        ("show", 1),
-        ("study", 12),
+    ann = next(q for q in queries if q.actor == "ann")
+    assert (ann.action, ann.row_count, ann.output_format) == ("flags.list", 4, "csv")
+    assert ann.details["codes"] == ["DC01"] and ann.details["state"] == "raised" and ann.at.tzinfo
+    assert [(q.action, q.row_count) for q in queries if q.actor == "bob"][-2:] == [
+        ("flags.show", 1),
+        ("flags.study", 12),
     ]
 
 
