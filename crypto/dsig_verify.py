@@ -32,6 +32,7 @@ from crypto.dsig_model import (
 )
 from crypto.dsig_tree import Recording
 from crypto.errors import FileErrorCode, PacketError
+from crypto.validity import ReceiptClock, refusal
 from crypto.xmlsafe import ContentHandler, SafeXmlReader, XmlSyntaxError
 
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -49,11 +50,11 @@ def fingerprint(certificate: x509.Certificate) -> str:
 
 @dataclass(frozen=True)
 class SignerPolicy:
-    """Who may have signed: the certificates registered for the sending party, at the signing time."""
+    """Who may have signed: the certificates registered for the sending party, judged at receipt."""
 
     party: str
     registered: Sequence[x509.Certificate]
-    signing_time: datetime
+    clock: ReceiptClock
     allow_sha1: bool = False
 
 
@@ -68,12 +69,13 @@ class SignatureVerdict:
     object_id: str
     signer_subject: str
     signer_fingerprint: str
-    signing_time: datetime
+    checked_at: datetime  # when the signer's certificate was judged: the time of receipt
+    in_grace: bool = False  # accepted within the grace after the certificate's expiry
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["references"] = list(self.references)
-        data["signing_time"] = self.signing_time.isoformat()
+        data["checked_at"] = self.checked_at.isoformat()
         return data
 
 
@@ -96,7 +98,7 @@ def _local(qname: str, scope: dict[str, str]) -> tuple[str, str]:
 
 
 def choose_signer(key_info: list[x509.Certificate], policy: SignerPolicy) -> list[x509.Certificate]:
-    """The registered certificates that may have made this signature, valid at the signing time."""
+    """The registered certificates that may have made this signature, valid at receipt (crypto.validity)."""
     registered = {fingerprint(cert) for cert in policy.registered}
     if key_info:
         candidates = [cert for cert in key_info if fingerprint(cert) in registered]
@@ -104,13 +106,11 @@ def choose_signer(key_info: list[x509.Certificate], policy: SignerPolicy) -> lis
             raise _refuse(f"the signer's certificate is not the one registered for {policy.party}")
     else:
         candidates = list(policy.registered)
-    moment = policy.signing_time
-    valid = [c for c in candidates if c.not_valid_before_utc <= moment <= c.not_valid_after_utc]
+    reasons = {fingerprint(cert): refusal(cert, policy.clock) for cert in candidates}
+    valid = [cert for cert in candidates if reasons[fingerprint(cert)] is None]
     if not valid:
-        raise _refuse(
-            f"the signer's certificate for {policy.party} was not valid at the signing time "
-            f"{moment:%Y-%m-%dT%H:%M:%SZ}"
-        )
+        why = "; ".join(sorted({reason for reason in reasons.values() if reason}))
+        raise _refuse(f"the signer's certificate for {policy.party} {why}")
     return valid
 
 
@@ -236,7 +236,8 @@ class EnvelopingSignatureVerifier:
             object_id=self._object_id,
             signer_subject=self._signer.subject.rfc4514_string(),
             signer_fingerprint=fingerprint(self._signer),
-            signing_time=self._policy.signing_time,
+            checked_at=self._policy.clock.received_at,
+            in_grace=self._signer.not_valid_after_utc < self._policy.clock.received_at,
         )
 
     # -- structure ---------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from crypto.metadata import MAX_METADATA_BYTES, MetadataPolicy, PacketMetadata, 
 from crypto.profiles import KEY_SUFFIX, METADATA_SUFFIX, PAYLOAD_SUFFIX, party_of
 from crypto.streams import ChunkStream
 from crypto.truststore import TrustStore
+from crypto.validity import ReceiptClock
 from crypto.zipstream import ZipEntryInflater
 from exchange.errors import ExchangeError
 from exchange.logs import get_logger
@@ -264,12 +265,13 @@ def open_packet(
     context: ReceivingContext,
     *,
     receiver: str | None = None,
-    signing_time: datetime | None = None,
+    received_at: datetime | None = None,
 ) -> OpenedPacket:
     """Open a packet from bytes, a path or a seekable binary file.
 
     Raises UnreadablePacketError (nobody to answer), UnknownPartnerError (no certificate for the sender) or
-    PacketError with its OECD code. `signing_time` defaults to the metadata's FileCreateTs, else now.
+    PacketError with its OECD code. The signer's certificate is judged at `received_at` (default: now),
+    with the grace of `crypto.validity` for files created before it expired.
     """
     archive, handle = _open_archive(source, context.limits)
     owns_handle = isinstance(source, bytes | Path)
@@ -293,11 +295,18 @@ def open_packet(
         if owns_handle:
             handle.close()
         raise
+    clock = ReceiptClock(
+        received_at=received_at or datetime.now(UTC),
+        claimed_creation=metadata.created,
+        grace=context.limits.certificate_grace,
+    )
     warnings = list(metadata.warnings) + [f"ignored packet entry {name}" for name in entries.ignored]
+    if clock.future_claim():
+        warnings.append("metadata FileCreateTs lies in the future: the certificate is judged at receipt")
     policy = SignerPolicy(
         party=metadata.sender,
         registered=registered,
-        signing_time=signing_time or metadata.created or datetime.now(UTC),
+        clock=clock,
         allow_sha1=context.limits.allow_sha1,
     )
     log.info(

@@ -103,6 +103,14 @@ class Settings(BaseSettings):
     allow_sha1_signatures: bool = Field(
         False, description="Accept XML signatures and digests that use SHA-1 (refused by default: 50004)."
     )
+    # Keys and partner certificates (crypto/README.md).
+    certificate_grace_days: int = Field(
+        7,
+        ge=0,
+        le=90,
+        description="Days after a partner certificate expired during which a file it signed is still "
+        "accepted, if its FileCreateTs is before the expiry (FileCreateTs is unsigned: never longer).",
+    )
 
     reconcile_match_probability: float = Field(
         0.9,

@@ -15,6 +15,7 @@ from lxml import etree
 from crypto.dsig_sign import sign_enveloping
 from crypto.dsig_verify import SignerPolicy, VerifiedDocument
 from crypto.errors import PacketError
+from crypto.validity import ReceiptClock
 from tests.crypto.helpers import Party, make_document
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -30,7 +31,7 @@ def sign(document: bytes, party: Party) -> bytes:
 
 
 def verify(signed: bytes, party: Party, *, allow_sha1: bool = False, max_depth: int = 64) -> bytes:
-    policy = SignerPolicy("NL", [party.certificate], datetime.now(UTC), allow_sha1=allow_sha1)
+    policy = SignerPolicy("NL", [party.certificate], ReceiptClock(datetime.now(UTC)), allow_sha1=allow_sha1)
     return b"".join(
         VerifiedDocument([signed[i : i + 4096] for i in range(0, len(signed), 4096)], policy, max_depth)
     )
