@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -234,10 +234,9 @@ class OpenedPacket:
     def _document(self) -> Iterator[bytes]:
         plaintext = decrypt_cbc(self._ciphertext(), self._content_key)
         self._inflater = ZipEntryInflater(plaintext, self._limits)
-        verified = VerifiedDocument(
-            _blame_decryption_first(self._inflater, plaintext), self._policy, self._limits.max_xml_depth
-        )
-        yield from verified
+        inflated = _blame_decryption_first(self._inflater, plaintext)
+        verified = VerifiedDocument(inflated, self._policy, self._limits.max_xml_depth)
+        yield from _blame_decompression_first(verified, inflated)
         self._verdict = verified.verdict
         log.info(
             "packet verified",
@@ -256,6 +255,20 @@ def _blame_decryption_first(inflater: ZipEntryInflater, plaintext: Iterator[byte
     except PacketError as exc:
         if exc.code is FileErrorCode.FAILED_DECOMPRESSION:
             for _ in plaintext:  # raises 50002 if the padding (or a rejected key) says so
+                pass
+        raise
+
+
+def _blame_decompression_first(verified: Iterable[bytes], inflated: Iterator[bytes]) -> Iterator[bytes]:
+    """The OECD order checks decompression (50003) before the signature (50004) and the threat scan
+    (50005). The verifier may refuse the first inflated bytes (a bomb of zeros is not XML) long before
+    the inflater reaches a limit: let the inflater judge the rest of the payload, within its limits,
+    before the signature or the XML is blamed."""
+    try:
+        yield from verified
+    except PacketError as exc:
+        if exc.code in (FileErrorCode.FAILED_SIGNATURE_CHECK, FileErrorCode.FAILED_THREAT_SCAN):
+            for _ in inflated:  # raises 50003 (limits, CRC) or 50002 if the payload is at fault
                 pass
         raise
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from exchange.cli.main import main
-from tests.crypto.helpers import make_document
+from tests.crypto.helpers import make_document, with_payload
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any], str]:
@@ -135,6 +139,47 @@ def test_unknown_sender_is_one_line(
     monkeypatch.setenv("EXCHANGE_DATA_DIR", str(two_authorities["BE"]))
     code, result, _ = run(capsys, "packet", "verify", str(created["packet"]), "--json")
     assert code == 1 and result["code"] is None and "no certificate registered" in str(result["error"])
+
+
+def _be_key(authorities: dict[str, Path]) -> rsa.RSAPrivateKey:
+    key = serialization.load_pem_private_key(
+        (authorities["BE"] / "keys" / "BE" / "k1.key.pem").read_bytes(), None
+    )
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return key
+
+
+def _zero_bomb(megabytes: int) -> bytes:
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("NL_CRS_Payload.xml", "w") as entry,
+    ):
+        for _ in range(megabytes):
+            entry.write(bytes(1 << 20))
+    return out.getvalue()
+
+
+def test_zip_bomb_is_answered_with_50003(
+    two_authorities: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A correctly encrypted packet whose inner ZIP of zeros inflates past the configured limit."""
+    _, created = nl_packet_for_be(two_authorities, tmp_path / "out", monkeypatch, capsys, 2_000)
+    packet = Path(str(created["packet"]))
+    packet.write_bytes(with_payload(packet.read_bytes(), _be_key(two_authorities), _zero_bomb(12)))
+
+    monkeypatch.setenv("EXCHANGE_DATA_DIR", str(two_authorities["BE"]))
+    monkeypatch.setenv("EXCHANGE_HOME_JURISDICTION", "BE")
+    monkeypatch.setenv("EXCHANGE_MAX_DECOMPRESSED_BYTES", str(8 << 20))
+    monkeypatch.setenv("EXCHANGE_MAX_COMPRESSION_RATIO", "1000000")
+    code, verified, _ = run(capsys, "packet", "verify", str(packet), "--json")
+    assert (code, verified["code"]) == (1, 50003) and "inflates beyond 8388608" in str(verified["error"])
+
+    code, processed, _ = run(capsys, "process", str(packet), "--json")
+    assert code == 1 and processed["rejection_code"] == 50003, processed
 
 
 @pytest.fixture(autouse=True)
