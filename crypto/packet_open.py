@@ -59,10 +59,9 @@ class ReceivingContext:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ReceivingContext:
-        passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
         return cls(
-            keyring=Keyring.load(settings.effective_keys_dir, passphrase),
-            trust=TrustStore.load(settings.effective_partners_dir),
+            keyring=Keyring.from_settings(settings),
+            trust=TrustStore.from_settings(settings),
             limits=Limits.from_settings(settings),
         )
 

@@ -111,6 +111,11 @@ class Settings(BaseSettings):
         description="Days after a partner certificate expired during which a file it signed is still "
         "accepted, if its FileCreateTs is before the expiry (FileCreateTs is unsigned: never longer).",
     )
+    allow_insecure_key_files: bool = Field(
+        False,
+        description="Accept private key files that group or others may read or write (refused by "
+        "default, naming the file), with a warning in the log.",
+    )
 
     reconcile_match_probability: float = Field(
         0.9,

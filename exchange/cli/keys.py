@@ -116,9 +116,8 @@ def _human_list(result: dict[str, Any]) -> str:
 def list_command(context: CliContext, as_json: bool) -> None:
     """List our keys and the partners' certificates with their validity (no key material)."""
     settings = context.settings
-    passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
-    keyring = Keyring.load(settings.effective_keys_dir, passphrase)
-    trust = TrustStore.load(settings.effective_partners_dir)
+    keyring = Keyring.from_settings(settings)
+    trust = TrustStore.from_settings(settings)
     moment = datetime.now(UTC)
     result = {
         "keys_dir": str(settings.effective_keys_dir),

@@ -182,6 +182,38 @@ def test_zip_bomb_is_answered_with_50003(
     assert code == 1 and processed["rejection_code"] == 50003, processed
 
 
+def test_an_open_private_key_is_one_line_from_every_command(
+    two_authorities: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, created = nl_packet_for_be(two_authorities, tmp_path / "out", monkeypatch, capsys, 1_000)
+    packet = str(created["packet"])
+    key_file = two_authorities["BE"] / "keys" / "BE" / "k1.key.pem"
+    key_file.chmod(0o644)
+    monkeypatch.setenv("EXCHANGE_DATA_DIR", str(two_authorities["BE"]))
+    monkeypatch.setenv("EXCHANGE_HOME_JURISDICTION", "BE")
+    monkeypatch.setenv("EXCHANGE_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9")  # `run` must stop before Kafka
+    commands = [
+        ["keys", "list"],
+        ["packet", "verify", packet],
+        ["packet", "open", packet, "--out", str(tmp_path / "in")],
+        ["packet", "create", packet, "--to", "NL", "--out", str(tmp_path / "out2")],
+        ["process", packet],
+        ["run"],
+    ]
+    for argv in commands:
+        code, _, err = run(capsys, *argv)
+        lines = err.strip().splitlines()
+        assert code == 1 and len(lines) == 1, (argv, err)
+        assert lines[0].startswith(f"error: private key {key_file} is open to group or others (mode 0644)")
+    assert not (tmp_path / "in").exists()
+
+    monkeypatch.setenv("EXCHANGE_ALLOW_INSECURE_KEY_FILES", "true")
+    assert run(capsys, "packet", "verify", packet)[0] == 0
+
+
 @pytest.fixture(autouse=True)
 def _restore_logging() -> object:
     """main() points structlog at pytest's captured stream, which closes with the test."""
