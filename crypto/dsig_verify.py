@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from crypto.algorithms import DSIG_NS
-from crypto.c14n import Canonicalizer, ContentCanonicalizer, render_start_tag
+from crypto.c14n import Canonicalizer, ContentCanonicalizer, EnvelopeGuard, prefix_of, render_start_tag
 from crypto.dsig_model import (
     Reference,
     SignedInfo,
@@ -330,17 +330,35 @@ class EnvelopingSignatureVerifier:
             raise _refuse("the signed Object holds more than one element")
         active = self._active
         assert active is not None
+        canonicalizer = active.canonicalizer
         self._flush(emit=False)
-        active.canonicalizer.start(qname, attributes, declarations, scope)
+        envelope = canonicalizer.rendered_scope
+        canonicalizer.start(qname, attributes, declarations, scope)
         self._flush(emit=False)
-        # Standing alone, the document must declare what it inherited from the Object's output scope.
-        standalone = {p: u for p, u in active.canonicalizer.rendered_scope.items() if p or u}
+        rendered = canonicalizer.rendered_scope
+        # Standing alone, the document must declare what it inherited from the Object's output scope,
+        # except the envelope's own namespaces that it neither declares, uses on its root nor renders
+        # there (the Signature's default namespace, typically): the guard refuses a document whose
+        # content would rely on one of them.
+        used = {prefix_of(qname), *(prefix_of(name) for name, _ in attributes if ":" in name)}
+        foreign = frozenset(
+            p
+            for p, u in envelope.items()
+            if (p or u) and p not in declarations and p not in used and rendered.get(p, "") == u
+        )
+        standalone = {p: u for p, u in rendered.items() if (p or u) and p not in foreign}
+        canonicalizer.guard_content(EnvelopeGuard(foreign, self._relies_on_envelope))
         self._output.append(XML_DECLARATION + render_start_tag(qname, standalone, attributes, scope).encode())
         self._emitting = True
         # The document's content is the bulk of the file: it streams through the fast path.
         return ContentCanonicalizer(
             active.canonicalizer, watched=_ID_ATTRIBUTES, on_watched=self._check_nested_id
         )
+
+    @staticmethod
+    def _relies_on_envelope(prefix: str) -> None:
+        name = f"prefix {prefix!r}" if prefix else "default namespace"
+        raise _refuse(f"the signed document relies on the {name} of the Signature around it")
 
     def _end_child(self) -> None:
         local = self._children[-1]

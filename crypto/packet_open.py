@@ -22,6 +22,7 @@ from crypto.aes_stream import decrypt_cbc
 from crypto.dsig_verify import SignatureVerdict, SignerPolicy, VerifiedDocument
 from crypto.errors import (
     FileErrorCode,
+    KeyStoreError,
     PacketError,
     UnknownPartnerError,
     UnreadablePacketError,
@@ -120,10 +121,29 @@ def _open_archive(source: PacketSource, limits: Limits) -> tuple[zipfile.ZipFile
         raise UnreadablePacketError("the packet is not a ZIP archive") from None
 
 
+def _chosen_receiver(metadata: PacketMetadata, entries: _Entries, keyring: Keyring, identity: str) -> str:
+    """The identity the caller asked to open the packet as, if we can."""
+    if not keyring.private_keys(identity):
+        ours = ", ".join(keyring.identities()) or "none"
+        raise KeyStoreError(f"we hold no private key for {identity} (our identities: {ours})")
+    if identity not in entries.keys:
+        code = (
+            FileErrorCode.FAILED_DECRYPTION
+            if identity == metadata.receiver.upper()
+            else FileErrorCode.NOT_FOR_THIS_RECEIVER
+        )
+        raise PacketError(
+            code, f"the packet holds no key file for {identity} (it is addressed to {metadata.receiver})"
+        )
+    return identity
+
+
 def _choose_receiver(
     metadata: PacketMetadata, entries: _Entries, keyring: Keyring, receiver: str | None
 ) -> str:
-    ours = [receiver.upper()] if receiver else keyring.identities()
+    if receiver:
+        return _chosen_receiver(metadata, entries, keyring, receiver.upper())
+    ours = keyring.identities()
     preferred = sorted(ours, key=lambda identity: identity != metadata.receiver.upper())
     for identity in preferred:
         if identity in entries.keys and keyring.private_keys(identity):
@@ -270,6 +290,19 @@ def _blame_decompression_first(verified: Iterable[bytes], inflated: Iterator[byt
             for _ in inflated:  # raises 50003 (limits, CRC) or 50002 if the payload is at fault
                 pass
         raise
+
+
+def read_packet_metadata(source: PacketSource, policy: MetadataPolicy | None = None) -> PacketMetadata:
+    """The metadata of a packet, without our keys: who sent it to whom, and its SenderFileId."""
+    archive, handle = _open_archive(source, Limits())
+    try:
+        entries = _find_entries(archive)
+        xml = _read_small(archive, entries.metadata, MAX_METADATA_BYTES, "metadata")
+        return read_metadata(xml, policy or MetadataPolicy())
+    finally:
+        archive.close()
+        if isinstance(source, bytes | Path):
+            handle.close()
 
 
 def open_packet(

@@ -13,6 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from crypto.metadata import read_metadata
 from exchange.cli.main import main
 from tests.crypto.helpers import make_document, with_payload
 
@@ -96,7 +97,7 @@ def test_create_open_verify(
     code, _, _ = run(capsys, "packet", "open", packet, "--out", str(tmp_path / "in"), "--json")
     assert code == 0
     names = sorted(p.name for p in (tmp_path / "in").iterdir())
-    assert names == ["NL_CRS_Payload.xml", "NL_Metadata.xml"]
+    assert names == ["NL_CRS_Metadata.xml", "NL_CRS_Payload.xml"]
     assert b"NL2024BE0001" in (tmp_path / "in" / "NL_CRS_Payload.xml").read_bytes()
 
     code, _, _ = run(capsys, "packet", "verify", packet)
@@ -212,6 +213,56 @@ def test_an_open_private_key_is_one_line_from_every_command(
 
     monkeypatch.setenv("EXCHANGE_ALLOW_INSECURE_KEY_FILES", "true")
     assert run(capsys, "packet", "verify", packet)[0] == 0
+
+
+def test_an_answer_is_named_by_its_own_metadata_and_opens_as_a_status_message(
+    two_authorities: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, created = nl_packet_for_be(two_authorities, tmp_path / "out", monkeypatch, capsys, 2_000)
+    monkeypatch.setenv("EXCHANGE_DATA_DIR", str(two_authorities["BE"]))
+    monkeypatch.setenv("EXCHANGE_HOME_JURISDICTION", "BE")
+    answers = tmp_path / "answers"
+    _, first, _ = run(capsys, "process", str(created["packet"]), "--answer-dir", str(answers), "--json")
+    _, again, _ = run(capsys, "process", str(created["packet"]), "--json")  # a redelivery
+    answer = Path(first["answer_path"])
+    with zipfile.ZipFile(answer) as archive:
+        (entry,) = [name for name in archive.namelist() if name.endswith("_Metadata.xml")]
+        metadata = read_metadata(archive.read(entry))
+    assert answer.name == metadata.sender_file_id == again["answer_filename"]
+    assert answer.name.startswith("BE_CRSStatus_") and again["replayed"]
+
+    monkeypatch.setenv("EXCHANGE_DATA_DIR", str(two_authorities["NL"]))
+    monkeypatch.setenv("EXCHANGE_HOME_JURISDICTION", "NL")
+    code, opened, _ = run(capsys, "packet", "open", str(answer), "--out", str(tmp_path / "nl-in"), "--json")
+    assert code == 0 and opened["communication_type"] == "CRSStatus"
+    names = sorted(p.name for p in (tmp_path / "nl-in").iterdir())
+    assert names == ["BE_CRSStatus_Metadata.xml", "BE_CRSStatus_Payload.xml"]
+    status = (tmp_path / "nl-in" / "BE_CRSStatus_Payload.xml").read_bytes()
+    assert b"<csm:CRSStatusMessage_OECD" in status and b"xmldsig" not in status
+
+
+def test_open_as_an_identity_we_lack_names_that_identity(
+    two_authorities: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, created = nl_packet_for_be(two_authorities, tmp_path / "out", monkeypatch, capsys, 1_000)
+    packet = str(created["packet"])
+    monkeypatch.setenv("EXCHANGE_DATA_DIR", str(two_authorities["BE"]))
+    monkeypatch.setenv("EXCHANGE_HOME_JURISDICTION", "BE")
+    code, _, err = run(capsys, "packet", "open", packet, "--as", "LU", "--out", str(tmp_path / "in"))
+    assert code == 1 and err.strip() == "error: we hold no private key for LU (our identities: BE)"
+
+    giin = "98Q96B.00000.LE.056"
+    assert run(capsys, "keys", "generate", giin, "--name", "k2")[0] == 0
+    code, result, _ = run(capsys, "packet", "verify", packet, "--as", giin, "--json")
+    assert (code, result["code"]) == (1, 50012)
+    assert result["error"] == f"[50012] the packet holds no key file for {giin} (it is addressed to BE)"
+    assert run(capsys, "packet", "verify", packet, "--as", "be")[0] == 0
 
 
 @pytest.fixture(autouse=True)
