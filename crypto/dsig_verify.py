@@ -18,7 +18,6 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from crypto.algorithms import DSIG_NS
@@ -32,6 +31,7 @@ from crypto.dsig_model import (
 )
 from crypto.dsig_tree import Recording
 from crypto.errors import FileErrorCode, PacketError
+from crypto.expiry import fingerprint
 from crypto.validity import ReceiptClock, refusal
 from crypto.xmlsafe import ContentHandler, SafeXmlReader, XmlSyntaxError
 
@@ -42,10 +42,6 @@ _WHITESPACE = " \t\r\n"
 
 def _refuse(message: str) -> PacketError:
     return PacketError(FileErrorCode.FAILED_SIGNATURE_CHECK, message)
-
-
-def fingerprint(certificate: x509.Certificate) -> str:
-    return certificate.fingerprint(hashes.SHA256()).hex()
 
 
 @dataclass(frozen=True)

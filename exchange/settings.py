@@ -111,6 +111,12 @@ class Settings(BaseSettings):
         description="Days after a partner certificate expired during which a file it signed is still "
         "accepted, if its FileCreateTs is before the expiry (FileCreateTs is unsigned: never longer).",
     )
+    certificate_expiry_warning_days: int = Field(
+        30,
+        ge=0,
+        description="`exchange partners list` and `exchange keys list` warn about certificates that expire "
+        "within this many days.",
+    )
     allow_insecure_key_files: bool = Field(
         False,
         description="Accept private key files that group or others may read or write (refused by "
