@@ -134,7 +134,7 @@ def open_command(
         finally:
             partial.unlink(missing_ok=True)
         metadata.write_bytes(packet.metadata.xml)
-        return {"files": [str(metadata), str(document)]}
+        return {"files": [str(metadata), str(document)], "inner_document": packet.document_name}
 
     _run(context, packet_path, receiver, as_json, consume)
 

@@ -238,6 +238,7 @@ def test_an_answer_is_named_by_its_own_metadata_and_opens_as_a_status_message(
     monkeypatch.setenv("EXCHANGE_HOME_JURISDICTION", "NL")
     code, opened, _ = run(capsys, "packet", "open", str(answer), "--out", str(tmp_path / "nl-in"), "--json")
     assert code == 0 and opened["communication_type"] == "CRSStatus"
+    assert opened["inner_document"] == "BE_CRS_Payload.xml"  # CTS names it after the base module
     names = sorted(p.name for p in (tmp_path / "nl-in").iterdir())
     assert names == ["BE_CRSStatus_Metadata.xml", "BE_CRSStatus_Payload.xml"]
     status = (tmp_path / "nl-in" / "BE_CRSStatus_Payload.xml").read_bytes()
