@@ -19,7 +19,7 @@ from crypto.keyring import KeyPair, Keyring
 from crypto.limits import Limits
 from crypto.metadata import MetadataPolicy, PacketMetadata
 from crypto.packet_create import CreatedPacket, PacketRequest, SigningOptions, create_packet
-from crypto.packet_open import OpenedPacket, ReceivingContext, open_packet
+from crypto.packet_open import OpenedPacket, ReceivingContext, open_packet, read_packet_metadata
 from crypto.profiles import Profile
 from crypto.truststore import TrustStore
 
@@ -48,4 +48,5 @@ __all__ = [
     "VerdictPendingError",
     "create_packet",
     "open_packet",
+    "read_packet_metadata",
 ]

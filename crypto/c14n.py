@@ -85,6 +85,41 @@ def render_start_tag(
     return "".join(parts)
 
 
+class EnvelopeGuard:
+    """Namespaces a signed document inherits from the Signature around it, which the document's
+    standalone copy does not declare: the Signature's own default namespace would otherwise sit, stray,
+    on the root of every document taken out of it. `refuse(prefix)` is called if an element of the
+    document relies on one of them (uses it, and nothing between it and the envelope renders it), since
+    the standalone copy would then say something else than what was signed."""
+
+    def __init__(self, prefixes: frozenset[str], refuse: Callable[[str], None]) -> None:
+        self.prefixes = prefixes
+        self._refuse = refuse
+
+    def inside(
+        self,
+        inherited: frozenset[str],
+        qname: str,
+        attribute_names: Iterable[str],
+        parent: Mapping[str, str],
+        rendered: Mapping[str, str],
+    ) -> frozenset[str]:
+        """What is still inherited from the envelope inside this element (the same object if unchanged)."""
+        if not inherited:
+            return inherited
+        # C14N never renders a prefix with the value its output ancestors rendered: a changed value is
+        # a declaration on this element, which its content relies on instead of the envelope's.
+        still = frozenset(p for p in inherited if rendered.get(p, "") == parent.get(p, ""))
+        used = {prefix_of(qname)}
+        used.update(prefix_of(name) for name in attribute_names if ":" in name)
+        for prefix in sorted(used & still):
+            self._refuse(prefix)
+        return inherited if still == inherited else still
+
+
+_NOTHING_INHERITED: frozenset[str] = frozenset()
+
+
 class Canonicalizer:
     """Appends the canonical form of one element (the apex) and its descendants to `parts`.
 
@@ -106,6 +141,9 @@ class Canonicalizer:
         self._rendered: list[dict[str, str]] = []
         self._inherited = list(inherited_xml_attributes) if not method.exclusive else []
         self._inclusive_prefixes = frozenset("" if p == "#default" else p for p in inclusive_prefixes)
+        self.guard: EnvelopeGuard | None = None
+        # Per open element from the guarded one down: the envelope's prefixes still inherited there.
+        self._guarded: list[frozenset[str]] = []
 
     @property
     def depth(self) -> int:
@@ -116,6 +154,16 @@ class Canonicalizer:
         """Namespaces declared in the output on the current element and its ancestors."""
         return self._rendered[-1] if self._rendered else _EMPTY
 
+    @property
+    def envelope_inherited(self) -> frozenset[str]:
+        """The guard's prefixes still inherited from the envelope at the current element."""
+        return self._guarded[-1] if self._guarded else _NOTHING_INHERITED
+
+    def guard_content(self, guard: EnvelopeGuard) -> None:
+        """Watch the content of the element just started (until its end) with `guard`."""
+        self.guard = guard
+        self._guarded = [guard.prefixes]
+
     def start(
         self,
         qname: str,
@@ -124,9 +172,12 @@ class Canonicalizer:
         scope: dict[str, str],
     ) -> None:
         rendered = self._rendered
-        tag, namespaces = self.open_tag(
-            qname, attributes, declarations, scope, rendered[-1] if rendered else None
-        )
+        parent = rendered[-1] if rendered else None
+        tag, namespaces = self.open_tag(qname, attributes, declarations, scope, parent)
+        guarded = self._guarded
+        if guarded and self.guard is not None:
+            names = [name for name, _ in attributes]
+            guarded.append(self.guard.inside(guarded[-1], qname, names, parent or _EMPTY, namespaces))
         rendered.append(namespaces)
         self.parts.append(tag)
 
@@ -160,6 +211,8 @@ class Canonicalizer:
 
     def end(self, qname: str) -> None:
         self._rendered.pop()
+        if self._guarded:
+            self._guarded.pop()
         self.parts.append(f"</{qname}>")
 
     def text(self, data: str) -> None:
@@ -202,11 +255,14 @@ class _Context:
     tags, so a document whose namespaces stay put uses a handful of them whatever its size.
     """
 
-    __slots__ = ("rendered", "scope", "tags")
+    __slots__ = ("inherited", "rendered", "scope", "tags")
 
-    def __init__(self, scope: dict[str, str], rendered: dict[str, str]) -> None:
+    def __init__(
+        self, scope: dict[str, str], rendered: dict[str, str], inherited: frozenset[str] = _NOTHING_INHERITED
+    ) -> None:
         self.scope = scope
         self.rendered = rendered
+        self.inherited = inherited  # the envelope's prefixes (EnvelopeGuard) still relied on here
         # By element name, or by (name, *declarations) for a tag that only declares namespaces: the
         # start tag without attributes, the same without its closing '>', the context inside.
         self.tags: dict[str | tuple[str, ...], tuple[str, str, _Context]] = {}
@@ -239,7 +295,8 @@ class ContentCanonicalizer:
         self._budget = _MEMORY_BUDGET
 
     def begin(self, scope: dict[str, str], depth: int, max_depth: int, finish: Callable[[str], None]) -> None:
-        self._context = _Context(scope, self._canonicalizer.rendered_scope)
+        canonicalizer = self._canonicalizer
+        self._context = _Context(scope, canonicalizer.rendered_scope, canonicalizer.envelope_inherited)
         self._levels = max_depth - depth
         self._max_depth = max_depth
         self._finish = finish
@@ -316,9 +373,10 @@ class ContentCanonicalizer:
     ) -> tuple[str, str, _Context]:
         declared, _, scope = open_element(qname, declarations, outer.scope)
         tag, rendered = self._canonicalizer.open_tag(qname, [], declared, scope, outer.rendered)
+        inherited = self._still_inherited(outer, qname, (), rendered)
         inside = outer
-        if scope is not outer.scope or rendered is not outer.rendered:
-            inside = _Context(scope, rendered)
+        if scope is not outer.scope or rendered is not outer.rendered or inherited is not outer.inherited:
+            inside = _Context(scope, rendered, inherited)
         entry = (tag, tag[:-1], inside)
         cost = _ENTRY_COST + 2 * len(tag) + len(qname) + sum(map(len, declarations))
         if cost <= self._budget:  # past it, tags are still right, only no longer remembered
@@ -332,11 +390,24 @@ class ContentCanonicalizer:
             if name in self._watched:
                 self._on_watched(value)
         tag, rendered = self._canonicalizer.open_tag(qname, attributes, declarations, scope, context.rendered)
+        inherited = self._still_inherited(context, qname, [name for name, _ in attributes], rendered)
         self._stack.append(context)
-        if scope is not context.scope or rendered is not context.rendered:
-            context = _Context(scope, rendered)
+        if (
+            scope is not context.scope
+            or rendered is not context.rendered
+            or inherited is not context.inherited
+        ):
+            context = _Context(scope, rendered, inherited)
         self._context = context
         self._append(tag)
+
+    def _still_inherited(
+        self, outer: _Context, qname: str, attribute_names: Iterable[str], rendered: dict[str, str]
+    ) -> frozenset[str]:
+        guard = self._canonicalizer.guard
+        if not outer.inherited or guard is None:
+            return outer.inherited
+        return guard.inside(outer.inherited, qname, attribute_names, outer.rendered, rendered)
 
 
 def _only_declarations(flat: list[str]) -> bool:

@@ -16,6 +16,7 @@ from cryptography.x509.oid import NameOID
 
 from crypto.errors import KeyStoreError
 from crypto.pem import certificate_pem, private_key_pem
+from crypto.safe_files import PRIVATE_FILE_MODE, PUBLIC_FILE_MODE, private_directory, write_new_file
 
 
 def generate_key_pair(
@@ -67,14 +68,14 @@ def write_key_pair(
     certificate: x509.Certificate,
     passphrase: str | None = None,
 ) -> tuple[Path, Path]:
-    """Write `<dir>/<identity>/<name>.key.pem` (mode 0600) and `<name>.cert.pem`; never overwrite."""
+    """Write `<dir>/<identity>/<name>.key.pem` (mode 0600) and `<name>.cert.pem`, in folders created with
+    mode 0700; never overwrite."""
     folder = directory / identity.upper()
-    folder.mkdir(parents=True, exist_ok=True)
     key_path, cert_path = folder / f"{name}.key.pem", folder / f"{name}.cert.pem"
     for path in (key_path, cert_path):
         if path.exists():
-            raise KeyStoreError(f"{path} exists already; choose another --name")
-    key_path.touch(mode=0o600)
-    key_path.write_bytes(private_key_pem(key, passphrase))
-    cert_path.write_bytes(certificate_pem(certificate))
+            raise KeyStoreError(f"{path} exists already: choose another --name (nothing was replaced)")
+    private_directory(folder)
+    write_new_file(key_path, private_key_pem(key, passphrase), PRIVATE_FILE_MODE)
+    write_new_file(cert_path, certificate_pem(certificate), PUBLIC_FILE_MODE)
     return key_path, cert_path

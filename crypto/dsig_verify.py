@@ -18,11 +18,10 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from crypto.algorithms import DSIG_NS
-from crypto.c14n import Canonicalizer, ContentCanonicalizer, render_start_tag
+from crypto.c14n import Canonicalizer, ContentCanonicalizer, EnvelopeGuard, prefix_of, render_start_tag
 from crypto.dsig_model import (
     Reference,
     SignedInfo,
@@ -32,6 +31,8 @@ from crypto.dsig_model import (
 )
 from crypto.dsig_tree import Recording
 from crypto.errors import FileErrorCode, PacketError
+from crypto.expiry import fingerprint
+from crypto.validity import ReceiptClock, refusal
 from crypto.xmlsafe import ContentHandler, SafeXmlReader, XmlSyntaxError
 
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -43,17 +44,13 @@ def _refuse(message: str) -> PacketError:
     return PacketError(FileErrorCode.FAILED_SIGNATURE_CHECK, message)
 
 
-def fingerprint(certificate: x509.Certificate) -> str:
-    return certificate.fingerprint(hashes.SHA256()).hex()
-
-
 @dataclass(frozen=True)
 class SignerPolicy:
-    """Who may have signed: the certificates registered for the sending party, at the signing time."""
+    """Who may have signed: the certificates registered for the sending party, judged at receipt."""
 
     party: str
     registered: Sequence[x509.Certificate]
-    signing_time: datetime
+    clock: ReceiptClock
     allow_sha1: bool = False
 
 
@@ -68,12 +65,13 @@ class SignatureVerdict:
     object_id: str
     signer_subject: str
     signer_fingerprint: str
-    signing_time: datetime
+    checked_at: datetime  # when the signer's certificate was judged: the time of receipt
+    in_grace: bool = False  # accepted within the grace after the certificate's expiry
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["references"] = list(self.references)
-        data["signing_time"] = self.signing_time.isoformat()
+        data["checked_at"] = self.checked_at.isoformat()
         return data
 
 
@@ -96,7 +94,7 @@ def _local(qname: str, scope: dict[str, str]) -> tuple[str, str]:
 
 
 def choose_signer(key_info: list[x509.Certificate], policy: SignerPolicy) -> list[x509.Certificate]:
-    """The registered certificates that may have made this signature, valid at the signing time."""
+    """The registered certificates that may have made this signature, valid at receipt (crypto.validity)."""
     registered = {fingerprint(cert) for cert in policy.registered}
     if key_info:
         candidates = [cert for cert in key_info if fingerprint(cert) in registered]
@@ -104,13 +102,11 @@ def choose_signer(key_info: list[x509.Certificate], policy: SignerPolicy) -> lis
             raise _refuse(f"the signer's certificate is not the one registered for {policy.party}")
     else:
         candidates = list(policy.registered)
-    moment = policy.signing_time
-    valid = [c for c in candidates if c.not_valid_before_utc <= moment <= c.not_valid_after_utc]
+    reasons = {fingerprint(cert): refusal(cert, policy.clock) for cert in candidates}
+    valid = [cert for cert in candidates if reasons[fingerprint(cert)] is None]
     if not valid:
-        raise _refuse(
-            f"the signer's certificate for {policy.party} was not valid at the signing time "
-            f"{moment:%Y-%m-%dT%H:%M:%SZ}"
-        )
+        why = "; ".join(sorted({reason for reason in reasons.values() if reason}))
+        raise _refuse(f"the signer's certificate for {policy.party} {why}")
     return valid
 
 
@@ -236,7 +232,8 @@ class EnvelopingSignatureVerifier:
             object_id=self._object_id,
             signer_subject=self._signer.subject.rfc4514_string(),
             signer_fingerprint=fingerprint(self._signer),
-            signing_time=self._policy.signing_time,
+            checked_at=self._policy.clock.received_at,
+            in_grace=self._signer.not_valid_after_utc < self._policy.clock.received_at,
         )
 
     # -- structure ---------------------------------------------------------------------------------
@@ -329,17 +326,35 @@ class EnvelopingSignatureVerifier:
             raise _refuse("the signed Object holds more than one element")
         active = self._active
         assert active is not None
+        canonicalizer = active.canonicalizer
         self._flush(emit=False)
-        active.canonicalizer.start(qname, attributes, declarations, scope)
+        envelope = canonicalizer.rendered_scope
+        canonicalizer.start(qname, attributes, declarations, scope)
         self._flush(emit=False)
-        # Standing alone, the document must declare what it inherited from the Object's output scope.
-        standalone = {p: u for p, u in active.canonicalizer.rendered_scope.items() if p or u}
+        rendered = canonicalizer.rendered_scope
+        # Standing alone, the document must declare what it inherited from the Object's output scope,
+        # except the envelope's own namespaces that it neither declares, uses on its root nor renders
+        # there (the Signature's default namespace, typically): the guard refuses a document whose
+        # content would rely on one of them.
+        used = {prefix_of(qname), *(prefix_of(name) for name, _ in attributes if ":" in name)}
+        foreign = frozenset(
+            p
+            for p, u in envelope.items()
+            if (p or u) and p not in declarations and p not in used and rendered.get(p, "") == u
+        )
+        standalone = {p: u for p, u in rendered.items() if (p or u) and p not in foreign}
+        canonicalizer.guard_content(EnvelopeGuard(foreign, self._relies_on_envelope))
         self._output.append(XML_DECLARATION + render_start_tag(qname, standalone, attributes, scope).encode())
         self._emitting = True
         # The document's content is the bulk of the file: it streams through the fast path.
         return ContentCanonicalizer(
             active.canonicalizer, watched=_ID_ATTRIBUTES, on_watched=self._check_nested_id
         )
+
+    @staticmethod
+    def _relies_on_envelope(prefix: str) -> None:
+        name = f"prefix {prefix!r}" if prefix else "default namespace"
+        raise _refuse(f"the signed document relies on the {name} of the Signature around it")
 
     def _end_child(self) -> None:
         local = self._children[-1]

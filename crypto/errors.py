@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
-from exchange.errors import ExchangeError
+from exchange.errors import ExchangeError, ServiceUnavailableError
 
 if TYPE_CHECKING:
     from crypto.metadata import PacketMetadata
@@ -50,6 +50,13 @@ class UnknownPartnerError(ExchangeError):
 
 class KeyStoreError(ExchangeError):
     """A key or certificate file cannot be read (wrong passphrase, not PEM, missing pair)."""
+
+
+class KeyStoreUnusableError(KeyStoreError, ServiceUnavailableError):
+    """Our keys or the partners' certificates, as they are on disk, cannot be loaded (a file unreadable
+    or unsafely readable, a wrong passphrase). No packet can be judged until an operator fixes them, so
+    this is not the packet's failure: a command stops with this one line, a running consumer waits and
+    retries the same packet (as for a database outage) instead of dead-lettering it."""
 
 
 class VerdictPendingError(ExchangeError):

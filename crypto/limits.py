@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
+
+from crypto.validity import DEFAULT_GRACE
 
 if TYPE_CHECKING:
     from exchange.settings import Settings
@@ -20,6 +23,8 @@ class Limits:
     max_compression_ratio: int = 200
     max_xml_depth: int = 64
     allow_sha1: bool = False
+    # How long after a signer's certificate expired a file created before the expiry is still accepted.
+    certificate_grace: timedelta = DEFAULT_GRACE
     # Small files compress far better than large ones (a 20 kB header-only file can reach 300:1),
     # and they cannot exhaust anything: the ratio is only judged past this many inflated bytes.
     ratio_grace_bytes: int = 1 * _MIB
@@ -32,4 +37,5 @@ class Limits:
             max_compression_ratio=settings.max_compression_ratio,
             max_xml_depth=settings.max_xml_depth,
             allow_sha1=settings.allow_sha1_signatures,
+            certificate_grace=timedelta(days=settings.certificate_grace_days),
         )

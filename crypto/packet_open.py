@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +22,7 @@ from crypto.aes_stream import decrypt_cbc
 from crypto.dsig_verify import SignatureVerdict, SignerPolicy, VerifiedDocument
 from crypto.errors import (
     FileErrorCode,
+    KeyStoreError,
     PacketError,
     UnknownPartnerError,
     UnreadablePacketError,
@@ -34,6 +35,7 @@ from crypto.metadata import MAX_METADATA_BYTES, MetadataPolicy, PacketMetadata, 
 from crypto.profiles import KEY_SUFFIX, METADATA_SUFFIX, PAYLOAD_SUFFIX, party_of
 from crypto.streams import ChunkStream
 from crypto.truststore import TrustStore
+from crypto.validity import ReceiptClock
 from crypto.zipstream import ZipEntryInflater
 from exchange.errors import ExchangeError
 from exchange.logs import get_logger
@@ -58,10 +60,9 @@ class ReceivingContext:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ReceivingContext:
-        passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
         return cls(
-            keyring=Keyring.load(settings.effective_keys_dir, passphrase),
-            trust=TrustStore.load(settings.effective_partners_dir),
+            keyring=Keyring.from_settings(settings),
+            trust=TrustStore.from_settings(settings),
             limits=Limits.from_settings(settings),
         )
 
@@ -120,10 +121,29 @@ def _open_archive(source: PacketSource, limits: Limits) -> tuple[zipfile.ZipFile
         raise UnreadablePacketError("the packet is not a ZIP archive") from None
 
 
+def _chosen_receiver(metadata: PacketMetadata, entries: _Entries, keyring: Keyring, identity: str) -> str:
+    """The identity the caller asked to open the packet as, if we can."""
+    if not keyring.private_keys(identity):
+        ours = ", ".join(keyring.identities()) or "none"
+        raise KeyStoreError(f"we hold no private key for {identity} (our identities: {ours})")
+    if identity not in entries.keys:
+        code = (
+            FileErrorCode.FAILED_DECRYPTION
+            if identity == metadata.receiver.upper()
+            else FileErrorCode.NOT_FOR_THIS_RECEIVER
+        )
+        raise PacketError(
+            code, f"the packet holds no key file for {identity} (it is addressed to {metadata.receiver})"
+        )
+    return identity
+
+
 def _choose_receiver(
     metadata: PacketMetadata, entries: _Entries, keyring: Keyring, receiver: str | None
 ) -> str:
-    ours = [receiver.upper()] if receiver else keyring.identities()
+    if receiver:
+        return _chosen_receiver(metadata, entries, keyring, receiver.upper())
+    ours = keyring.identities()
     preferred = sorted(ours, key=lambda identity: identity != metadata.receiver.upper())
     for identity in preferred:
         if identity in entries.keys and keyring.private_keys(identity):
@@ -233,10 +253,9 @@ class OpenedPacket:
     def _document(self) -> Iterator[bytes]:
         plaintext = decrypt_cbc(self._ciphertext(), self._content_key)
         self._inflater = ZipEntryInflater(plaintext, self._limits)
-        verified = VerifiedDocument(
-            _blame_decryption_first(self._inflater, plaintext), self._policy, self._limits.max_xml_depth
-        )
-        yield from verified
+        inflated = _blame_decryption_first(self._inflater, plaintext)
+        verified = VerifiedDocument(inflated, self._policy, self._limits.max_xml_depth)
+        yield from _blame_decompression_first(verified, inflated)
         self._verdict = verified.verdict
         log.info(
             "packet verified",
@@ -259,17 +278,45 @@ def _blame_decryption_first(inflater: ZipEntryInflater, plaintext: Iterator[byte
         raise
 
 
+def _blame_decompression_first(verified: Iterable[bytes], inflated: Iterator[bytes]) -> Iterator[bytes]:
+    """The OECD order checks decompression (50003) before the signature (50004) and the threat scan
+    (50005). The verifier may refuse the first inflated bytes (a bomb of zeros is not XML) long before
+    the inflater reaches a limit: let the inflater judge the rest of the payload, within its limits,
+    before the signature or the XML is blamed."""
+    try:
+        yield from verified
+    except PacketError as exc:
+        if exc.code in (FileErrorCode.FAILED_SIGNATURE_CHECK, FileErrorCode.FAILED_THREAT_SCAN):
+            for _ in inflated:  # raises 50003 (limits, CRC) or 50002 if the payload is at fault
+                pass
+        raise
+
+
+def read_packet_metadata(source: PacketSource, policy: MetadataPolicy | None = None) -> PacketMetadata:
+    """The metadata of a packet, without our keys: who sent it to whom, and its SenderFileId."""
+    archive, handle = _open_archive(source, Limits())
+    try:
+        entries = _find_entries(archive)
+        xml = _read_small(archive, entries.metadata, MAX_METADATA_BYTES, "metadata")
+        return read_metadata(xml, policy or MetadataPolicy())
+    finally:
+        archive.close()
+        if isinstance(source, bytes | Path):
+            handle.close()
+
+
 def open_packet(
     source: PacketSource,
     context: ReceivingContext,
     *,
     receiver: str | None = None,
-    signing_time: datetime | None = None,
+    received_at: datetime | None = None,
 ) -> OpenedPacket:
     """Open a packet from bytes, a path or a seekable binary file.
 
     Raises UnreadablePacketError (nobody to answer), UnknownPartnerError (no certificate for the sender) or
-    PacketError with its OECD code. `signing_time` defaults to the metadata's FileCreateTs, else now.
+    PacketError with its OECD code. The signer's certificate is judged at `received_at` (default: now),
+    with the grace of `crypto.validity` for files created before it expired.
     """
     archive, handle = _open_archive(source, context.limits)
     owns_handle = isinstance(source, bytes | Path)
@@ -293,11 +340,18 @@ def open_packet(
         if owns_handle:
             handle.close()
         raise
+    clock = ReceiptClock(
+        received_at=received_at or datetime.now(UTC),
+        claimed_creation=metadata.created,
+        grace=context.limits.certificate_grace,
+    )
     warnings = list(metadata.warnings) + [f"ignored packet entry {name}" for name in entries.ignored]
+    if clock.future_claim():
+        warnings.append("metadata FileCreateTs lies in the future: the certificate is judged at receipt")
     policy = SignerPolicy(
         party=metadata.sender,
         registered=registered,
-        signing_time=signing_time or metadata.created or datetime.now(UTC),
+        clock=clock,
         allow_sha1=context.limits.allow_sha1,
     )
     log.info(

@@ -29,18 +29,20 @@ def load_certificates(path: Path) -> list[x509.Certificate]:
 
 
 def load_private_key(path: Path, passphrase: str | None) -> rsa.RSAPrivateKey:
+    """A PEM private key (or DER, for files an operator imports), PKCS#8 or traditional."""
     data = path.read_bytes()
     password = passphrase.encode() if passphrase else None
+    load = serialization.load_pem_private_key if b"-----BEGIN" in data else serialization.load_der_private_key
     try:
-        key = serialization.load_pem_private_key(data, password=password)
+        key = load(data, password)
     except TypeError:
         if password is None:
             raise KeyStoreError(f"{path.name} is passphrase-protected: set EXCHANGE_KEY_PASSPHRASE") from None
-        key = serialization.load_pem_private_key(data, password=None)  # a plain key beside protected ones
+        key = load(data, None)  # a plain key beside protected ones
     except ValueError:
         # cryptography's message can quote the structure it failed on; keep it out of logs.
         raise KeyStoreError(
-            f"cannot read the private key {path.name}: wrong passphrase or not a PEM key"
+            f"cannot read the private key {path.name}: wrong passphrase or not a PEM or DER key"
         ) from None
     if not isinstance(key, rsa.RSAPrivateKey):
         raise KeyStoreError(f"{path.name} is not an RSA key; packets need RSA")

@@ -11,11 +11,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 
-from crypto.errors import UnknownPartnerError
+from crypto.errors import KeyStoreError, KeyStoreUnusableError, UnknownPartnerError
 from crypto.pem import CERTIFICATE_FILE_SUFFIXES, load_certificates
+
+if TYPE_CHECKING:
+    from exchange.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -33,16 +37,28 @@ class TrustStore:
 
     @classmethod
     def load(cls, directory: Path) -> TrustStore:
+        """Every partner's certificates; raises KeyStoreUnusableError (one line) if a file cannot be read."""
         entries: list[PartnerCertificate] = []
-        if directory.is_dir():
-            for folder in sorted(p for p in directory.iterdir() if p.is_dir()):
-                for path in sorted(folder.iterdir()):
-                    if path.is_file() and path.suffix.lower() in CERTIFICATE_FILE_SUFFIXES:
-                        entries.extend(
-                            PartnerCertificate(folder.name.upper(), cert, path.name)
-                            for cert in load_certificates(path)
-                        )
+        try:
+            if directory.is_dir():
+                for folder in sorted(p for p in directory.iterdir() if p.is_dir()):
+                    for path in sorted(folder.iterdir()):
+                        if path.is_file() and path.suffix.lower() in CERTIFICATE_FILE_SUFFIXES:
+                            entries.extend(
+                                PartnerCertificate(folder.name.upper(), cert, path.name)
+                                for cert in load_certificates(path)
+                            )
+        except KeyStoreError as exc:
+            raise KeyStoreUnusableError(f"partner certificates: {exc}") from None
+        except OSError as exc:
+            raise KeyStoreUnusableError(
+                f"cannot read the partners directory {directory}: {exc.strerror}"
+            ) from None
         return cls(entries)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TrustStore:
+        return cls.load(settings.effective_partners_dir)
 
     def parties(self) -> list[str]:
         return sorted(self._entries)

@@ -4,6 +4,10 @@ Personal data enters log calls in two ways, and each has its guard:
 - as a field whose name says what it is (`tin=`, `last_name=`, `birth_date=`): the value is replaced;
 - inside free text (an exception message quoting the XML, a filename): TIN-like digit runs and dates
   are replaced wherever they stand, except in fields that are known to hold only technical values.
+
+Institutions and authorities are not persons: what identifies them (GIINs such as 98Q96B.00000.LE.250,
+country codes, MessageRefIds and DocRefIds, which begin with the sending country's code) is what
+operators search the logs for, and is kept.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ REDACTED = "[redacted]"
 # Field names (lower-cased, without separators) that always hold personal data.
 _PERSONAL_FIELDS = frozenset(
     {
-        "tin", "tins", "nationalid", "nationalnumber", "ssn", "bsn", "taxid", "in",
+        "tin", "tins", "nationalid", "nationalnumber", "ssn", "bsn", "taxid",
         "name", "names", "firstname", "lastname", "middlename", "fullname", "personname",
         "holder", "accountholder", "controllingperson", "person", "taxpayer",
         "address", "addresses", "street", "addressfree", "postcode", "city",
@@ -33,19 +37,34 @@ _PERSONAL_FIELDS = frozenset(
 # Fields that only ever hold technical values; free-text scrubbing would only damage them.
 _TECHNICAL_FIELDS = frozenset({"timestamp", "level", "logger", "event_id", "sha256", "offset", "partition"})
 
-# A TIN is 8+ digits, possibly with the separators national formats use (85.07.30-033.28, 111 222 333).
-_TIN_LIKE = re.compile(r"(?<![\w.])\d(?:[\d .\-/]{6,}\d)(?![\w])")
-_DATE_LIKE = re.compile(r"\b(?:1[89]|20)\d\d-[01]\d-[0-3]\d\b|\b[0-3]\d[./][01]\d[./](?:1[89]|20)\d\d\b")
+# Free text is read in one pass, the first alternative that fits at a place winning:
+# - a GIIN (6 characters . 5 . 2 letters . 3 digits: 98Q96B.00000.LE.250, the IRS's 000000.00000.TA.124)
+#   or a reference that starts with a country code and a digit (NL2025BE0001, NL2024-00000017): kept;
+# - a calendar date (1985-07-30, 30/07/1985, 30.07.1985): a birth date, perhaps;
+# - 8+ digits standing alone, with the separators national formats use (85.07.30-033.28, 111 222 333):
+#   a TIN, perhaps. Digits glued to letters (ACC000000017, T120101782Z) are references, not TINs.
+_FREE_TEXT = re.compile(
+    r"(?P<kept>\b[0-9A-Z]{6}\.[0-9A-Z]{5}\.[A-Z]{2}\.\d{3}\b|\b[A-Z]{2}\d[\w.\-/]*)"
+    r"|(?P<date>\b(?:1[89]|20)\d\d-[01]\d-[0-3]\d\b|\b[0-3]\d[./][01]\d[./](?:1[89]|20)\d\d\b)"
+    r"|(?P<tin>(?<![\w.])\d(?:[\d .\-/]{6,}\d)(?![\w]))"
+)
 
 
 def _normalize_key(key: str) -> str:
     return re.sub(r"[^a-z]", "", key.lower())
 
 
+def _scrubbed(match: re.Match[str]) -> str:
+    if match.lastgroup == "date":
+        return "[date]"
+    if match.lastgroup == "tin" and sum(c.isdigit() for c in match.group()) >= 8:
+        return "[tin]"
+    return match.group()
+
+
 def scrub_text(text: str) -> str:
-    """Remove TIN-like digit runs and calendar dates from free text."""
-    text = _TIN_LIKE.sub(lambda m: "[tin]" if sum(c.isdigit() for c in m.group()) >= 8 else m.group(), text)
-    return _DATE_LIKE.sub("[date]", text)
+    """Remove TIN-like digit runs and calendar dates from free text; keep institution identifiers."""
+    return _FREE_TEXT.sub(_scrubbed, text)
 
 
 def _scrub_value(value: Any) -> Any:

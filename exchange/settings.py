@@ -103,6 +103,25 @@ class Settings(BaseSettings):
     allow_sha1_signatures: bool = Field(
         False, description="Accept XML signatures and digests that use SHA-1 (refused by default: 50004)."
     )
+    # Keys and partner certificates (crypto/README.md).
+    certificate_grace_days: int = Field(
+        7,
+        ge=0,
+        le=90,
+        description="Days after a partner certificate expired during which a file it signed is still "
+        "accepted, if its FileCreateTs is before the expiry (FileCreateTs is unsigned: never longer).",
+    )
+    certificate_expiry_warning_days: int = Field(
+        30,
+        ge=0,
+        description="`exchange partners list` and `exchange keys list` warn about certificates that expire "
+        "within this many days.",
+    )
+    allow_insecure_key_files: bool = Field(
+        False,
+        description="Accept private key files that group or others may read or write (refused by "
+        "default, naming the file), with a warning in the log.",
+    )
 
     reconcile_match_probability: float = Field(
         0.9,

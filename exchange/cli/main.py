@@ -28,6 +28,7 @@ _COMMANDS = {
     "flags": "exchange.cli.flags:flags_group",
     "keys": "exchange.cli.keys:keys_group",
     "packet": "exchange.cli.packet:packet_group",
+    "partners": "exchange.cli.partners:partners_group",
     "process": "exchange.cli.process:process_command",
     "reconcile": "exchange.cli.reconcile:reconcile_command",
     "registry": "exchange.cli.registry:registry_group",

@@ -5,6 +5,7 @@ A packet failure is a result, not a crash: with --json it prints the OECD code a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,13 @@ from exchange.cli.context import CliContext, emit, json_option, pass_context
 from exchange.errors import ExchangeError
 
 _as_option = click.option("--as", "receiver", help="Open as this identity of ours (default: the addressee).")
+
+
+def _file_stem(packet: OpenedPacket) -> str:
+    """`{sender}_{communication type}`: a status message is not named like the CRS file it answers (CTS
+    names the inner document after the base module, BE_CRS_Payload.xml, even for a CRSStatus)."""
+    parts = (packet.metadata.sender, packet.metadata.communication_type)
+    return "_".join(re.sub(r"[^A-Za-z0-9.-]", "-", part) for part in parts)  # never a path
 
 
 def _summary(packet: OpenedPacket) -> dict[str, Any]:
@@ -116,16 +124,17 @@ def open_command(
     def consume(packet: OpenedPacket) -> dict[str, Any]:
         out_dir.mkdir(parents=True, exist_ok=True)
         partial = out_dir / f".{packet_path.name}.partial"
+        stem = _file_stem(packet)
         try:
             with partial.open("wb") as sink:
                 packet.drain(sink)
-            document = out_dir / Path(packet.document_name or f"{packet.metadata.sender}_Payload.xml").name
-            metadata = out_dir / f"{packet.metadata.sender}_Metadata.xml"
+            document = out_dir / f"{stem}_Payload.xml"
+            metadata = out_dir / f"{stem}_Metadata.xml"
             partial.replace(document)
         finally:
             partial.unlink(missing_ok=True)
         metadata.write_bytes(packet.metadata.xml)
-        return {"files": [str(metadata), str(document)]}
+        return {"files": [str(metadata), str(document)], "inner_document": packet.document_name}
 
     _run(context, packet_path, receiver, as_json, consume)
 

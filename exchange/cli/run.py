@@ -28,8 +28,10 @@ def run_command(context: CliContext, no_migrate: bool) -> None:
     from consumers.faults import FaultInjector
     from consumers.pipeline_handler import pipeline_handler
     from consumers.service import serve
+    from crypto import ReceivingContext
 
     settings = context.settings
+    ReceivingContext.from_settings(settings)  # keys or certificates unusable on disk: one line, no start
     faults = FaultInjector.from_environment()
     engine = db.create_db_engine(settings.effective_database_url)
     try:

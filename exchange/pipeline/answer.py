@@ -11,7 +11,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crypto import PacketMetadata, PacketRequest, Profile, create_packet
+from crypto import PacketMetadata, PacketRequest, Profile, create_packet, read_packet_metadata
 from crypto.keyring import Keyring
 from crypto.truststore import TrustStore
 from exchange.settings import Settings
@@ -26,9 +26,12 @@ def status_communication_type(communication_type: str) -> str:
     return f"{communication_type}Status"
 
 
-def answer_filename(home: str, communication_type: str, message_ref_id: str) -> str:
-    """A stable name for the answer, the same on every redelivery of the same packet."""
-    return f"{home}_{status_communication_type(communication_type)}_{message_ref_id}.zip"
+def answer_filename(status_packet: bytes) -> str:
+    """The answer's file name: the SenderFileId its own metadata carries (CTS names a packet by it).
+
+    Read from the stored status packet, which a redelivery reuses, so the name is the same every time.
+    """
+    return Path(read_packet_metadata(status_packet).sender_file_id).name
 
 
 def answerable_country(metadata: PacketMetadata, verdict_country: str | None = None) -> str | None:

@@ -271,7 +271,6 @@ class Pipeline:
         self, sha256: str, size: int, outcome: FileOutcome, metadata: dict[str, Any]
     ) -> PipelineResult:
         status = outcome.status_message
-        home = self.settings.home_jurisdiction
         recipient = metadata.get("sender") if status is not None else None
         return PipelineResult(
             sha256=sha256,
@@ -279,11 +278,7 @@ class Pipeline:
             outcome=outcome,
             answer=status.content if status else None,
             answer_to=recipient,
-            answer_filename=(
-                answer_filename(home, str(metadata.get("communication_type", "CRS")), status.message_ref_id)
-                if status
-                else None
-            ),
+            answer_filename=answer_filename(status.content) if status else None,
             metadata={k: v for k, v in metadata.items() if k != "xml"},
             flag_events=self.pending_flag_events(),
         )

@@ -77,10 +77,13 @@ def make_packet(parties: dict[str, Party], tmp_path: Path) -> MakePacket:
 
 
 def open_all(
-    packet: bytes | Path, context: ReceivingContext, receiver: str | None = None
+    packet: bytes | Path,
+    context: ReceivingContext,
+    receiver: str | None = None,
+    received_at: datetime | None = None,
 ) -> tuple[bytes, SignatureVerdict]:
     """Open, read everything, return (document, verdict)."""
-    with open_packet(packet, context, receiver=receiver) as opened:
+    with open_packet(packet, context, receiver=receiver, received_at=received_at) as opened:
         sink = io.BytesIO()
         verdict = opened.drain(sink)
         return sink.getvalue(), verdict

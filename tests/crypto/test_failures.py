@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -151,20 +150,6 @@ def test_certificate_of_another_jurisdiction(
     assert _code(packet, be_context) == 50004
 
 
-def test_expired_certificate(make_packet: MakePacket, parties: dict[str, Party]) -> None:
-    expired = parties["NL-expired"]
-    context = context_for([parties["BE"].pair()], {"NL": [expired.certificate, parties["NL"].certificate]})
-    assert _code(make_packet(make_document(2000), signer=expired), context) == 50004
-
-
-def test_certificate_checked_at_the_signing_time(make_packet: MakePacket, parties: dict[str, Party]) -> None:
-    expired = parties["NL-expired"]
-    context = context_for([parties["BE"].pair()], {"NL": [expired.certificate]})
-    during = expired.certificate.not_valid_before_utc + timedelta(days=10)
-    packet = make_packet(make_document(2000), signer=expired, moment=during)
-    assert open_all(packet, context)[0]
-
-
 def test_unknown_sender(packet: bytes, parties: dict[str, Party]) -> None:
     context = context_for([parties["BE"].pair()], {"LU": [parties["LU"].certificate]})
     with pytest.raises(UnknownPartnerError):
@@ -235,11 +220,3 @@ def test_failed_stream_keeps_failing(
 def test_content_key_repr_hides_the_key(packet: bytes, parties: dict[str, Party]) -> None:
     key = content_key(packet, parties["BE"].key)
     assert key.key.hex() not in repr(key) and isinstance(key, ContentKey)
-
-
-def test_signing_time_defaults_to_file_creation(
-    make_packet: MakePacket, be_context: ReceivingContext
-) -> None:
-    moment = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
-    _, verdict = open_all(make_packet(make_document(1000), moment=datetime.now(UTC)), be_context)
-    assert verdict.signing_time > moment

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -65,7 +66,9 @@ def test_sample_metadata_deviation_is_a_warning(standards_dir: Path, irs_context
 def test_notification_packet_opens_with_two_references(
     standards_dir: Path, irs_context: ReceivingContext
 ) -> None:
-    document, verdict = open_all(standards_dir / "ides" / NOTIFICATION, irs_context)
+    # Its signer's certificate expired in 2019: the packet is opened as on the day it was sent.
+    sent = datetime(2016, 11, 23, 17, 45, tzinfo=UTC)
+    document, verdict = open_all(standards_dir / "ides" / NOTIFICATION, irs_context, received_at=sent)
     assert verdict.c14n == "exclusive"
     assert sorted(verdict.references) == ["KeyInfo", "Object"]
     root = etree.fromstring(document)
@@ -87,8 +90,10 @@ def test_notification_signer_outside_the_trust_store_is_refused(standards_dir: P
         {"000000.00000.TA.840": [ides_certificate(standards_dir, "us_irs_cert.pem")]},
     )
     with pytest.raises(PacketError) as caught:
-        open_all(standards_dir / "ides" / NOTIFICATION, context)
-    assert caught.value.code == 50004
+        open_all(
+            standards_dir / "ides" / NOTIFICATION, context, received_at=datetime(2016, 11, 24, tzinfo=UTC)
+        )
+    assert caught.value.code == 50004 and "not the one registered" in caught.value.reason
 
 
 def _mutations(sample: bytes) -> list[bytes]:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import structlog
 
 from crypto.certs import generate_key_pair, write_key_pair
-from crypto.errors import KeyStoreError, UnknownPartnerError
+from crypto.errors import KeyStoreError, KeyStoreUnusableError, UnknownPartnerError
 from crypto.keyring import Keyring
 from crypto.pem import certificate_pem
 from crypto.truststore import TrustStore
+from exchange.errors import ServiceUnavailableError
+from exchange.logs import configure_logging
+from exchange.settings import Settings
 from tests.crypto.helpers import Party
 
 
@@ -62,3 +68,51 @@ def test_trust_store_layout_and_validity(tmp_path: Path, parties: dict[str, Part
 def test_missing_directories_are_empty(tmp_path: Path) -> None:
     assert Keyring.load(tmp_path / "nope").identities() == []
     assert TrustStore.load(tmp_path / "nope").parties() == []
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o620, 0o644])
+def test_a_private_key_open_to_others_is_refused_naming_the_file(tmp_path: Path, mode: int) -> None:
+    key, cert = generate_key_pair("BE")
+    key_path, _ = write_key_pair(tmp_path, "BE", "k", key, cert)
+    key_path.chmod(mode)
+    with pytest.raises(KeyStoreUnusableError) as caught:
+        Keyring.load(tmp_path)
+    message = str(caught.value)
+    assert str(key_path) in message and f"{mode:04o}" in message and "chmod 600" in message
+    assert "\n" not in message and "BEGIN" not in message
+    assert isinstance(caught.value, ServiceUnavailableError)  # a consumer waits for the fix
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o400])
+def test_owner_only_keys_load(tmp_path: Path, mode: int) -> None:
+    key, cert = generate_key_pair("BE")
+    key_path, _ = write_key_pair(tmp_path, "BE", "k", key, cert)
+    key_path.chmod(mode)
+    assert Keyring.load(tmp_path).identities() == ["BE"]
+
+
+def test_an_open_key_is_accepted_with_a_warning_when_the_setting_says_so(tmp_path: Path) -> None:
+    key, cert = generate_key_pair("BE")
+    key_path, _ = write_key_pair(tmp_path / "keys", "BE", "k", key, cert)
+    key_path.chmod(0o644)
+    stream = io.StringIO()
+    configure_logging(level="info", fmt="json", stream=stream)
+    try:
+        settings = Settings(data_dir=tmp_path, allow_insecure_key_files=True)
+        assert Keyring.from_settings(settings).identities() == ["BE"]
+        Keyring.from_settings(settings)  # loaded again (per packet): warned about once
+    finally:
+        structlog.reset_defaults()
+    warnings = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(w["event"], w["file"], w["mode"]) for w in warnings] == [
+        ("private key open to group or others, accepted by setting", str(key_path), "0644")
+    ]
+    with pytest.raises(KeyStoreUnusableError):
+        Keyring.from_settings(Settings(data_dir=tmp_path))
+
+
+def test_an_unreadable_partner_certificate_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "NL").mkdir()
+    (tmp_path / "NL" / "broken.pem").write_text("-----BEGIN CERTIFICATE-----\nnot base64\n")
+    with pytest.raises(KeyStoreUnusableError, match=r"^partner certificates: broken.pem is not an X.509"):
+        TrustStore.load(tmp_path)

@@ -60,6 +60,55 @@ def test_zip_bomb_stops_at_the_size(packet: bytes, parties: dict[str, Party]) ->
     assert code == 50003 and "inflates beyond" in reason
 
 
+def _zeros(megabytes: int, head: bytes = b"") -> bytes:
+    """An inner ZIP of zero bytes (after `head`): the classic bomb, about 1000:1, and not XML at all."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("NL_CRS_Payload.xml", "w") as entry,
+    ):
+        entry.write(head)
+        zeros = bytes(1 << 20)
+        for _ in range(megabytes):
+            entry.write(zeros)
+    return out.getvalue()
+
+
+def test_zero_filled_bomb_is_a_decompression_failure(
+    packet: bytes, parties: dict[str, Party], be_context: ReceivingContext
+) -> None:
+    # The verifier refuses the first zeros as "not XML" long before any limit: decompression is judged first.
+    code, reason = _code(with_payload(packet, parties["BE"].key, _zeros(16)), be_context)
+    assert (code, reason) == (50003, "the payload's compression ratio exceeds 200:1")
+
+
+def test_zero_filled_bomb_stops_at_the_size(packet: bytes, parties: dict[str, Party]) -> None:
+    context = context_for(
+        [parties["BE"].pair()],
+        {"NL": [parties["NL"].certificate]},
+        max_decompressed_bytes=4 << 20,
+        max_compression_ratio=100_000,
+    )
+    code, reason = _code(with_payload(packet, parties["BE"].key, _zeros(16)), context)
+    assert code == 50003 and "inflates beyond 4194304 bytes" in reason
+
+
+def test_bomb_behind_a_threat_is_still_a_bomb(
+    packet: bytes, parties: dict[str, Party], be_context: ReceivingContext
+) -> None:
+    bomb = _zeros(16, head=b'<?xml version="1.0"?><!DOCTYPE Signature [<!ENTITY a "b">]><Signature>')
+    assert _code(with_payload(packet, parties["BE"].key, bomb), be_context)[0] == 50003
+
+
+def test_small_garbage_is_still_a_signature_failure(
+    packet: bytes, parties: dict[str, Party], be_context: ReceivingContext
+) -> None:
+    from tests.crypto.helpers import inner_zip
+
+    code, reason = _code(with_payload(packet, parties["BE"].key, inner_zip(b"\0" * 5000)), be_context)
+    assert code == 50004 and "not well-formed" in reason
+
+
 def test_ratio_limit_is_configurable(
     make_packet: MakePacket, parties: dict[str, Party], be_context: ReceivingContext
 ) -> None:

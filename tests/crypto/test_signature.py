@@ -13,8 +13,10 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from lxml import etree
 
 from crypto.dsig_sign import sign_enveloping
-from crypto.dsig_verify import SignerPolicy, VerifiedDocument
+from crypto.dsig_verify import EnvelopingSignatureVerifier, SignerPolicy, VerifiedDocument
 from crypto.errors import PacketError
+from crypto.validity import ReceiptClock
+from crypto.xmlsafe import SafeXmlReader
 from tests.crypto.helpers import Party, make_document
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -30,7 +32,7 @@ def sign(document: bytes, party: Party) -> bytes:
 
 
 def verify(signed: bytes, party: Party, *, allow_sha1: bool = False, max_depth: int = 64) -> bytes:
-    policy = SignerPolicy("NL", [party.certificate], datetime.now(UTC), allow_sha1=allow_sha1)
+    policy = SignerPolicy("NL", [party.certificate], ReceiptClock(datetime.now(UTC)), allow_sha1=allow_sha1)
     return b"".join(
         VerifiedDocument([signed[i : i + 4096] for i in range(0, len(signed), 4096)], policy, max_depth)
     )
@@ -244,3 +246,54 @@ def test_absurd_depth_is_a_threat(parties: dict[str, Party]) -> None:
     assert caught.value.code == 50005
     deep = b"<a>" * 30 + b"</a>" * 30
     assert code_of(sign(deep, parties["NL"]), parties["NL"], max_depth=20) == 50005
+
+
+def _general_path(signed: bytes, party: Party) -> bytes:
+    """The verifier with every event on its general path (no content handler taken)."""
+    output: list[bytes] = []
+    verifier = EnvelopingSignatureVerifier(
+        SignerPolicy("NL", [party.certificate], ReceiptClock(datetime.now(UTC))), output
+    )
+    reader = SafeXmlReader(verifier, 64, content_handlers=False)
+    reader.feed(signed)
+    reader.close()
+    verifier.flush()
+    verifier.finish()
+    return b"".join(output)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        make_document(2000),  # prefixed root: crs:CRS_OECD
+        b'<Doc xmlns="urn:example"><Item>1</Item></Doc>',  # its own default namespace
+        b"<Doc><Item>1</Item></Doc>",  # no namespace at all
+        b'<a:Doc xmlns:a="urn:a"><b:Item xmlns:b="urn:b" b:n="1"/><Plain xmlns="">2</Plain></a:Doc>',
+    ],
+)
+def test_the_verified_document_stands_alone_as_it_was_written(
+    document: bytes, parties: dict[str, Party]
+) -> None:
+    signed = sign(document, parties["NL"])
+    for verified in (verify(signed, parties["NL"]), _general_path(signed, parties["NL"])):
+        assert DS.encode() not in verified  # the Signature's namespace stays with the Signature
+        # Exclusive C14N signed only the namespaces in use: compare on that footing.
+        assert etree.tostring(etree.fromstring(verified), method="c14n", exclusive=True) == etree.tostring(
+            etree.fromstring(document), method="c14n", exclusive=True
+        )
+
+
+def test_content_relying_on_the_signatures_namespace_is_refused(
+    signed: bytes, parties: dict[str, Party]
+) -> None:
+    """An unprefixed element inside the document that falls into the Signature's default namespace:
+    its standalone copy could not say what was signed."""
+
+    def add(root: etree._Element) -> None:
+        etree.SubElement(_object(root)[0], f"{{{DS}}}Smuggled").text = "x"
+
+    resigned = resign(signed, parties["NL"], add)
+    assert b"<Smuggled>" in resigned
+    for check in (verify, _general_path):
+        with pytest.raises(PacketError, match="relies on the default namespace of the Signature"):
+            check(resigned, parties["NL"])

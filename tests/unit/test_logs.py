@@ -90,3 +90,49 @@ def test_level_filter_applies() -> None:
     get_logger("t").info("quiet")
     get_logger("t").warning("loud")
     assert "quiet" not in stream.getvalue() and "loud" in stream.getvalue()
+
+
+INSTITUTION_IDENTIFIERS = [
+    "000000.00000.TA.124",  # the IRS's test GIIN, which starts with digits
+    "98Q96B.00000.LE.250",
+    "S519K4.99999.SL.392",
+    "NL2025BE0001234567",  # MessageRefId: sending country, year, receiving country, unique part
+    "NL2024-00000017",  # DocRefId: starts with the sending country's code
+    "20170518T120101782Z_000000.00000.TA.124.zip",  # an IDES packet name
+]
+REAL_TINS = ["85073003328", "85.07.30-033.28", "111222333", "111 222 333", "1960090900163"]
+
+
+@pytest.mark.parametrize("identifier", INSTITUTION_IDENTIFIERS)
+def test_institution_identifiers_survive_free_text(identifier: str) -> None:
+    assert scrub_text(f"ReportingFI {identifier} sent a correction") == (
+        f"ReportingFI {identifier} sent a correction"
+    )
+
+
+@pytest.mark.parametrize("tin", REAL_TINS)
+def test_real_tins_go_even_beside_institution_identifiers(tin: str) -> None:
+    text = scrub_text(f"FI 000000.00000.TA.124 in NL2025BE0001 reported TIN {tin} for NL")
+    assert tin not in text and "[tin]" in text
+    assert "000000.00000.TA.124" in text and "NL2025BE0001" in text and "for NL" in text
+
+
+def test_institution_identifier_fields_are_kept() -> None:
+    stream, log = _log_lines()
+    log.info(  # type: ignore[attr-defined]
+        "institution facts",
+        **{"in": "000000.00000.TA.124"},
+        giin="98Q96B.00000.LE.250",
+        sender="NL",
+        receiver="BE",
+        message_ref_id="NL2025BE0001",
+        tin="1960090900163",
+    )
+    line = json.loads(stream.getvalue())
+    assert line["in"] == "000000.00000.TA.124" and line["giin"] == "98Q96B.00000.LE.250"
+    assert (line["sender"], line["receiver"], line["message_ref_id"]) == ("NL", "BE", "NL2025BE0001")
+    assert line["tin"] == REDACTED
+
+
+def test_dates_are_dates() -> None:
+    assert scrub_text("born 1985-07-30, 30/07/1985 or 30.07.1985") == "born [date], [date] or [date]"
