@@ -25,7 +25,8 @@ def _file_lines(summary: dict[str, Any]) -> list[str]:
         for file in summary["files"]:
             if file["round"] != round_["round"]:
                 continue
-            surprise = "" if file["outcome"] == file["expected"] else f" (planned: {file['expected']})"
+            expected = file["expected"] or []
+            surprise = "" if file["outcome"] in expected else f" (planned: {' or '.join(expected)})"
             codes, answer = _codes(file["codes"]), file["answer"] or "-"
             lines.append(
                 f"  {file['file_id']:>3}  {file['sender']:<4}  {file['outcome']:<21} {codes:<22} "
@@ -58,7 +59,11 @@ def _flag_lines(flags: dict[str, Any]) -> list[str]:
 
 def _explore_lines(summary: dict[str, Any]) -> list[str]:
     if not summary.get("kept"):
-        return ["", "the demo's folder was removed; `exchange demo --keep` keeps it for the commands below"]
+        return [
+            "",
+            "the demo's folder was removed; run `exchange demo --keep` to keep its store and explore it "
+            "(exchange files, status, flags)",
+        ]
     store, flags = summary["store"], summary["flags"]
     example = flags["examples"][0]["flag_id"] if flags["examples"] else 1
     return [
@@ -85,8 +90,9 @@ def _human(summary: dict[str, Any]) -> str:
     outcomes = ", ".join(f"{n} {name}" for name, n in summary["outcomes"].items())
     lines += [
         "",
-        f"outcomes: {outcomes} ({summary['as_planned']} of {summary['files_sent']} as the demo planned them; "
-        "accepted_with_errors: the records in error refused, the rest stored)",
+        f"outcomes: {outcomes}; {summary['as_planned']} of {summary['files_sent']} as the demo planned them",
+        "  accepted_with_errors: the records in error refused, the rest stored; good files carry the noise "
+        "of real ones (a mistyped birth year: 60014), so a few of them get record errors too",
         f"codes: {', '.join(f'{c}×{n}' for c, n in summary['codes'].items()) or 'none'}",
     ]
     answers = summary["answers"]

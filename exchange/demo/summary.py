@@ -31,7 +31,7 @@ class PlannedFile:
 
     round: int
     label: str
-    expected: Outcome
+    expected: tuple[Outcome, ...]
 
 
 def _outcome(file: ReceivedFile) -> Outcome:
@@ -66,7 +66,7 @@ def _files(
                 "file_id": file.id,
                 "round": planned.round if planned else None,
                 "sent": planned.label if planned else None,
-                "expected": planned.expected.value if planned else None,
+                "expected": [o.value for o in planned.expected] if planned else None,
                 "sender": file.sender,
                 "message_ref_id": file.message_ref_id,
                 "outcome": _outcome(file).value,
@@ -189,7 +189,7 @@ def summarize(
         "files_sent": len(scenario.files),
         "files": files,
         "outcomes": {o.value: n for o in Outcome if (n := sum(f["outcome"] == o for f in files))},
-        "as_planned": sum(1 for file in files if file["outcome"] == file["expected"]),
+        "as_planned": sum(1 for file in files if file["outcome"] in (file["expected"] or ())),
         "rounds": [
             {"round": r.number, "title": r.title, "purpose": r.purpose, "files": len(r.files)}
             for r in scenario.rounds
