@@ -13,6 +13,8 @@ import os
 import signal
 import socket
 import subprocess
+import time
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
@@ -45,6 +47,15 @@ def die_with_parent(sig: int = signal.SIGKILL) -> None:
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, sig)
+
+
+def _wait_for_listener(host: str, port: int, timeout: float, alive: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and alive():
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
+            return
+        time.sleep(0.02)
+    # Not listening (yet): wait_until_ready reports why, with its own deadline.
 
 
 class EmbeddedBroker:
@@ -81,6 +92,8 @@ class EmbeddedBroker:
             )
             self.port = port
             try:
+                # A Kafka client that meets a closed port logs an error line; wait for the listener first.
+                _wait_for_listener(self.host, port, timeout, alive=self._process_alive)
                 wait_until_ready(self.bootstrap_servers, timeout, alive=lambda: self._process_alive())
                 return self.bootstrap_servers
             except ServiceUnavailableError as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,22 +12,95 @@ from exchange.cli.context import CliContext, emit, json_option, pass_context
 from exchange.logs import configure_logging
 
 
+def _codes(codes: dict[str, int]) -> str:
+    return ", ".join(f"{code}×{n}" if n > 1 else code for code, n in codes.items()) or "-"
+
+
+def _file_lines(summary: dict[str, Any]) -> list[str]:
+    """The files round by round: what the partner sent, the verdict, the codes, the answer it read."""
+    lines = []
+    for round_ in summary["rounds"]:
+        lines += ["", f"round {round_['round']}, {round_['title']}: {round_['purpose']}"]
+        lines.append(f"  {'id':>3}  from  {'outcome':<21} {'codes':<22} {'answer':<9} what was sent")
+        for file in summary["files"]:
+            if file["round"] != round_["round"]:
+                continue
+            expected = file["expected"] or []
+            surprise = "" if file["outcome"] in expected else f" (planned: {' or '.join(expected)})"
+            codes, answer = _codes(file["codes"]), file["answer"] or "-"
+            lines.append(
+                f"  {file['file_id']:>3}  {file['sender']:<4}  {file['outcome']:<21} {codes:<22} "
+                f"{answer:<9} {file['sent']}{surprise}"
+            )
+    unplanned = [f for f in summary["files"] if f["round"] is None]
+    if unplanned:
+        lines += ["", "files the demo did not send: " + ", ".join(str(f["file_id"]) for f in unplanned)]
+    return lines
+
+
+def _flag_lines(flags: dict[str, Any]) -> list[str]:
+    if not flags["by_code"]:
+        return ["flags: none"]
+    counts = ", ".join(
+        f"{code} {states.get('raised', 0)}"
+        + (f" (+{states['retracted']} retracted)" if states.get("retracted") else "")
+        for code, states in flags["by_code"].items()
+    )
+    lines = [f"flags: {counts}; {flags['taxpayers_flagged']} taxpayers with a risk score"]
+    for example in flags["examples"]:
+        lines.append(
+            f"  e.g. flag {example['flag_id']}: {example['code']} {example['name']}, "
+            f"from {example['sender']}, "
+            + (f"taxpayer #{example['taxpayer_id']}" if example["taxpayer_id"] else "no taxpayer found")
+            + (f", {example['amount']}" if example["amount"] else "")
+        )
+    return lines
+
+
+def _explore_lines(summary: dict[str, Any]) -> list[str]:
+    if not summary.get("kept"):
+        return [
+            "",
+            "the demo's folder was removed; run `exchange demo --keep` to keep its store and explore it "
+            "(exchange files, status, flags)",
+        ]
+    store, flags = summary["store"], summary["flags"]
+    example = flags["examples"][0]["flag_id"] if flags["examples"] else 1
+    return [
+        "",
+        f"kept in {summary['directory']} (remove it with `rm -r` when done); explore further:",
+        *(
+            f"  EXCHANGE_DATABASE_URL={store} exchange {command}"
+            for command in (
+                "files list",
+                "files errors 60002",
+                "status",
+                "flags --min-score 50",
+                f"flags show {example}",
+                "flags study --format csv",
+            )
+        ),
+    ]
+
+
 def _human(summary: dict[str, Any]) -> str:
     lines = ["", f"exchange demo: {summary['home']} received {summary['files_sent']} files from NL and LU "
-             f"in {summary['seconds']:.0f}s", ""]  # fmt: skip
-    lines.append("files")
-    for file in summary["files"]:
-        codes = ", ".join(f"{code}×{n}" if n > 1 else code for code, n in file["codes"].items()) or "-"
-        lines.append(
-            f"  {file['file_id']:>3} {file['sender']} {file['message_ref_id'] or '(unread)'!s:<22} "
-            f"{file['disposition']:<21} codes {codes:<22} answer {file['answer'] or '-'}"
-        )
-    outcomes = ", ".join(f"{n} {name}" for name, n in sorted(summary["outcomes"].items()))
-    lines += ["", f"outcomes: {outcomes}"]
-    lines.append(f"codes: {', '.join(f'{c}×{n}' for c, n in summary['codes'].items()) or 'none'}")
+             f"in {summary['seconds']:.0f}s (seed {summary['seed']})"]  # fmt: skip
+    lines += _file_lines(summary)
+    outcomes = ", ".join(f"{n} {name}" for name, n in summary["outcomes"].items())
+    lines += [
+        "",
+        f"outcomes: {outcomes}; {summary['as_planned']} of {summary['files_sent']} as the demo planned them",
+        "  accepted_with_errors: the records in error refused, the rest stored; good files carry the noise "
+        "of real ones (a mistyped birth year: 60014), so a few of them get record errors too",
+        f"codes: {', '.join(f'{c}×{n}' for c, n in summary['codes'].items()) or 'none'}",
+    ]
     answers = summary["answers"]
     read = ", ".join(f"{n} {status}" for status, n in answers["read_by_partners"].items())
-    lines.append(f"status messages: {answers['sent']} sent on the status topic; the partners read {read}")
+    lines.append(
+        f"status messages: {answers['sent']} sent on the status topic, signed and encrypted for each "
+        f"sender; opened with the partners' keys they read {read}"
+    )
     versions = summary["account_report_versions"]
     lines.append("account reports: " + ", ".join(f"{n} {state}" for state, n in sorted(versions.items())))
     matching = summary["matching"]
@@ -38,34 +110,8 @@ def _human(summary: dict[str, Any]) -> str:
             f"reconciliation: {matching['parties']} reported parties: {decisions}; against the ground truth "
             f"precision {matching['precision']}, recall {matching['recall']}"
         )
-    flags = summary["flags"]
-    if flags["by_code"]:
-        counts = ", ".join(
-            f"{code} {states.get('raised', 0)}"
-            + (f" (+{states['retracted']} retracted)" if states.get("retracted") else "")
-            for code, states in flags["by_code"].items()
-        )
-        lines.append(f"flags: {counts}; {flags['taxpayers_flagged']} taxpayers with a risk score")
-        for example in flags["examples"]:
-            lines.append(
-                f"  e.g. flag {example['flag_id']}: {example['code']} {example['name']}, "
-                f"from {example['sender']}, "
-                + (f"taxpayer #{example['taxpayer_id']}" if example["taxpayer_id"] else "no taxpayer found")
-                + (f", {example['amount']}" if example["amount"] else "")
-            )
-    if summary.get("kept"):
-        store = summary["store"]
-        lines += [
-            "",
-            "explore further:",
-            f"  EXCHANGE_DATABASE_URL={store} exchange files list",
-            f"  EXCHANGE_DATABASE_URL={store} exchange files errors 60002",
-            f"  EXCHANGE_DATABASE_URL={store} exchange status",
-            f"  EXCHANGE_DATABASE_URL={store} exchange flags --min-score 50",
-            f"  EXCHANGE_DATABASE_URL={store} exchange flags show "
-            f"{flags['examples'][0]['flag_id'] if flags['examples'] else 1}",
-            f"  EXCHANGE_DATABASE_URL={store} exchange flags study --format csv",
-        ]
+    lines += _flag_lines(summary["flags"])
+    lines += _explore_lines(summary)
     return "\n".join(lines)
 
 
@@ -74,11 +120,12 @@ def _human(summary: dict[str, Any]) -> str:
 @click.option(
     "--seed", default=1, show_default=True, help="Seed of the synthetic data: same seed, same demo."
 )
-@click.option("--keep", is_flag=True, help="Keep the demo store for the analyst commands afterwards.")
+@click.option("--keep", is_flag=True, help="Keep the demo's folder for the analyst commands afterwards.")
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where the demo's store, keys and packets go (default: data_dir/demo).",
+    help="Folder for the demo's store, keys and packets: new, empty, or an earlier demo's "
+    "(default: a new folder under data_dir/demo for each run).",
 )
 @json_option
 @pass_context
@@ -86,22 +133,20 @@ def demo_command(
     context: CliContext, size: int, seed: int, keep: bool, data_dir: Path | None, as_json: bool
 ) -> None:
     """Run the main job end to end: BE receives NL's and LU's files through Kafka and answers them."""
+    from exchange.demo.folder import DemoFolder
     from exchange.demo.run import run_demo
 
     settings = context.settings
     if not context.overrides.get("log_level") and "EXCHANGE_LOG_LEVEL" not in os.environ:
         # The demo talks through its progress and summary; the per-file log lines would drown them.
         configure_logging("error", settings.log_format.value)
-    directory = data_dir or settings.data_dir / "demo"
-    if directory.exists():
-        shutil.rmtree(directory)  # every demo starts from an empty store
-    directory.mkdir(parents=True)
+    folder = DemoFolder.claim(data_dir) if data_dir else DemoFolder.fresh(settings.data_dir / "demo")
     if not as_json:
-        click.echo(f"exchange demo in {directory}", err=True)
+        fate = "kept afterwards" if keep else "removed at the end unless --keep"
+        click.echo(f"exchange demo in {folder.path} ({fate})", err=True)
     try:
-        summary = run_demo(settings, directory, size=size, seed=seed, show_progress=not as_json)
+        summary = run_demo(settings, folder.path, size=size, seed=seed, show_progress=not as_json)
     finally:
-        if not keep:
-            shutil.rmtree(directory, ignore_errors=True)
-    summary["kept"] = keep
+        folder.release(keep=keep)
+    summary.update({"kept": keep, "seed": seed, "size": size})
     emit(summary, as_json, _human)

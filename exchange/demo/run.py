@@ -4,14 +4,21 @@ Everything runs here, on the embedded default: the embedded Kafka-compatible bro
 pairs made for the three authorities, a synthetic Belgian population, and the partners' files (good ones,
 defective ones, then a round of corrections) published to the inbound topic and answered by `exchange run`'s
 own runner. The summary is read back from the store and the status topic, not from what was planned.
+
+Same seed, same demo: the inbound topic is partitioned by sender as in production, so which sender's
+next file the runner reads first would be decided by the broker. The demo therefore publishes one
+sender's files of a round and waits for their answers before the next sender's: files reach the store,
+and flags get their numbers, in the same order on every run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,11 +29,12 @@ from sqlalchemy import Engine
 from crypto import PacketRequest, Profile, create_packet
 from crypto.provision import AuthorityFolders, provision_authorities
 from exchange import db
-from exchange.demo.scenario import DemoFile, Scenario, build_scenario
-from exchange.demo.summary import summarize
+from exchange.demo.folder import AUTHORITIES, BROKER_LOG, CLAIMS, OUTBOX, STORE_FILE
+from exchange.demo.scenario import DemoFile, Round, Scenario, build_scenario
+from exchange.demo.summary import PlannedFile, summarize
 from exchange.instance import claim_store
 from exchange.pipeline import Pipeline
-from exchange.registry.load import load_population
+from exchange.registry.load import load_population, population_tables
 from exchange.registry.synthetic.population import Population, generate_population
 from exchange.settings import Settings
 
@@ -46,8 +54,25 @@ class DemoRun:
 
     def step(self, name: str, started: float) -> None:
         self.timings[name] = round(time.perf_counter() - started, 2)
+        self.say(f"  {name} ({self.timings[name]:.1f}s)")
+
+    def say(self, line: str) -> None:
         if self.show_progress:
-            click.echo(f"  {name} ({self.timings[name]:.1f}s)", err=True)
+            click.echo(line, err=True)
+
+    def progressbar(self, length: int, label: str) -> Any:
+        return click.progressbar(
+            length=length, label=label, file=sys.stderr if self.show_progress else io.StringIO()
+        )
+
+
+@dataclass(frozen=True)
+class SealedFile:
+    """A planned file as the partner sends it: the packet on disk."""
+
+    round: Round
+    file: DemoFile
+    path: Path
 
 
 def _seal(file: DemoFile, authorities: dict[str, AuthorityFolders], outbox: Path) -> Path:
@@ -63,10 +88,20 @@ def _seal(file: DemoFile, authorities: dict[str, AuthorityFolders], outbox: Path
     return created.path
 
 
+def _plan(sealed: Sequence[SealedFile]) -> dict[str, PlannedFile]:
+    """What each packet was meant to be, by the SHA-256 the store keeps of every file it receives."""
+    return {
+        hashlib.sha256(s.path.read_bytes()).hexdigest(): PlannedFile(
+            s.round.number, s.file.label, s.file.expected
+        )
+        for s in sealed
+    }
+
+
 async def _deliver(
-    run: DemoRun, settings: Settings, engine: Engine, rounds: list[list[tuple[str, Path]]]
+    run: DemoRun, settings: Settings, engine: Engine, scenario: Scenario, sealed: Sequence[SealedFile]
 ) -> dict[str, Any]:
-    """Publish each round, let the runner answer it, then the next round (corrections come after)."""
+    """Round by round, sender by sender: publish the sender's files, wait until the runner answered them."""
     from consumers.admin import ensure_topics, product_topics
     from consumers.pipeline_handler import PipelineHandler
     from consumers.publisher import publish_packets
@@ -78,58 +113,62 @@ async def _deliver(
     tuning = ConsumerTuning(session_timeout_ms=6000, heartbeat_interval_ms=1000)
     runner = InboundRunner(settings, PipelineHandler(Pipeline(settings, engine)), tuning=tuning)
     task = asyncio.create_task(runner.run())
-    claimed = 0
+    paths = {id(s.file): s.path for s in sealed}
+    claimed = expected = 0
     try:
-        expected = 0
-        for number, packets in enumerate(rounds, start=1):
-            claimed += await publish_packets(settings, packets)
-            expected += len(packets)
-            await _follow(runner, task, expected, len(packets), f"round {number}", run.show_progress)
+        for round_ in scenario.rounds:
+            run.say(f"  round {round_.number} of {len(scenario.rounds)}, {round_.title}:")
+            for sender, files in round_.by_sender(SENDERS):
+                if not files:
+                    continue
+                claimed += await publish_packets(settings, [(sender, paths[id(f)]) for f in files])
+                expected += len(files)
+                with run.progressbar(len(files), f"    {sender}: {len(files)} files") as bar:
+                    await _follow(runner, task, expected, bar)
     finally:
         runner.request_stop()
         await task
     return {"claim_checks": claimed, "files_consumed": runner.files_done}
 
 
-async def _follow(
-    runner: Any, task: asyncio.Task[None], expected: int, count: int, label: str, show: bool
-) -> None:
-    start = runner.files_done
-    with click.progressbar(
-        length=count, label=f"  {label}", file=sys.stderr if show else io.StringIO()
-    ) as bar:
-        shown = 0
-        while runner.files_done < expected:
-            if task.done():
-                task.result()  # the runner stopped: raise its error
-                raise click.ClickException("the runner stopped before all files were processed")
-            await asyncio.sleep(0.1)
-            bar.update(runner.files_done - start - shown)
-            shown = runner.files_done - start
+async def _follow(runner: Any, task: asyncio.Task[None], expected: int, bar: Any) -> None:
+    """Wait until the runner has settled `expected` files in all, moving the bar as they go."""
+    shown = runner.files_done
+    while runner.files_done < expected:
+        if task.done():
+            task.result()  # the runner stopped: raise its error
+            raise click.ClickException("the runner stopped before all files were processed")
+        await asyncio.sleep(0.1)
+        bar.update(runner.files_done - shown)
+        shown = runner.files_done
 
 
-def _load_registry(engine: Engine, population: Population) -> dict[str, Any]:
-    reports = load_population(engine, population)
+def _load_registry(run: DemoRun, engine: Engine, population: Population) -> dict[str, Any]:
+    rows = sum(len(table) for table in population_tables(population).values())
+    label = f"  Belgian registry: {len(population.taxpayers)} taxpayers, {rows} rows"
+    with run.progressbar(rows, label) as bar:
+        reports = load_population(engine, population, on_progress=bar.update)
     return {report.table: report.rows_written for report in reports}
 
 
 def run_demo(
     settings: Settings, directory: Path, *, size: int, seed: int, show_progress: bool
 ) -> dict[str, Any]:
-    """The whole demo in `directory`; returns the summary."""
+    """The whole demo in `directory` (a folder held by exchange.demo.folder); returns the summary."""
     from consumers.embedded_broker import EmbeddedBroker
 
     run = DemoRun(settings, directory, size, seed, show_progress)
     started = time.perf_counter()
-    with EmbeddedBroker(log_path=directory / "broker.log") as broker:
+    with EmbeddedBroker(log_path=directory / BROKER_LOG) as broker:
         run.step("embedded broker ready", started)
         begun = time.perf_counter()
-        authorities = provision_authorities(directory / "authorities", ["BE", *SENDERS])
+        authorities = provision_authorities(directory / AUTHORITIES, ["BE", *SENDERS])
         be = authorities["BE"]
         demo_settings = settings.model_copy(
             update={
                 "data_dir": directory,
-                "database_url": f"sqlite:///{directory / 'exchange.db'}",
+                "database_url": f"sqlite:///{directory / STORE_FILE}",
+                "claim_check_dir": directory / CLAIMS,
                 "kafka_bootstrap_servers": broker.bootstrap_servers,
                 "kafka_consumer_group": "exchange-demo",
                 "keys_dir": be.keys_dir,
@@ -146,21 +185,23 @@ def run_demo(
 
             begun = time.perf_counter()
             population = generate_population(size, seed=seed)
-            registry = _load_registry(engine, population)
+            registry = _load_registry(run, engine, population)
             run.step(f"Belgian registry of {len(population.taxpayers)} taxpayers", begun)
 
             begun = time.perf_counter()
-            scenario: Scenario = build_scenario(population, SENDERS, seed)
-            rounds = [
-                [(f.sender, _seal(f, authorities, directory / "outbox")) for f in r] for r in scenario.rounds
+            scenario = build_scenario(population, SENDERS, seed)
+            sealed = [
+                SealedFile(round_, file, _seal(file, authorities, directory / OUTBOX))
+                for round_ in scenario.rounds
+                for file in round_.files
             ]
-            run.step(f"{len(scenario.files)} packets from NL and LU", begun)
+            run.step(f"{len(sealed)} packets from NL and LU, in {len(scenario.rounds)} rounds", begun)
 
             begun = time.perf_counter()
-            delivery = asyncio.run(_deliver(run, demo_settings, engine, rounds))
+            delivery = asyncio.run(_deliver(run, demo_settings, engine, scenario, sealed))
             run.step("pipeline through Kafka", begun)
 
-            summary = summarize(engine, demo_settings, scenario, authorities)
+            summary = summarize(engine, demo_settings, scenario, authorities, _plan(sealed))
         finally:
             engine.dispose()
     summary.update(

@@ -17,7 +17,14 @@ from decimal import Decimal
 from exchange.records import AccountReport, DocSpec, MessageHeader
 from exchange.registry.synthetic.population import Institution, Population
 from exchange.registry.synthetic.reports import SyntheticReport, generate_reports, reporting_fi
+from exchange.states import Outcome
 from exchange.writers.crs import crs_bytes
+
+# Good files carry the noise of real ones (a mistyped birth year, say), which can make a record error now
+# and then: such a file is still accepted, with those records refused.
+GOOD: tuple[Outcome, ...] = (Outcome.ACCEPTED, Outcome.ACCEPTED_WITH_ERRORS)
+WITH_ERRORS: tuple[Outcome, ...] = (Outcome.ACCEPTED_WITH_ERRORS,)
+REFUSED: tuple[Outcome, ...] = (Outcome.REJECTED,)
 
 
 @dataclass(frozen=True)
@@ -28,21 +35,44 @@ class DemoFile:
     label: str
     document: bytes
     reports: tuple[AccountReport, ...]
-    expected: str  # accepted, accepted_with_errors, rejected
+    expected: tuple[Outcome, ...]  # the verdicts it may get
     institution: Institution
     signer: str | None = None  # another authority's key signs it (a forged packet), if set
+
+
+@dataclass(frozen=True)
+class Round:
+    """Files sent together; a round starts once the one before it is answered (corrections come after)."""
+
+    number: int
+    title: str
+    purpose: str  # what the round shows, in one sentence for the demo's reader
+    files: list[DemoFile]
+
+    def by_sender(self, senders: Sequence[str]) -> list[tuple[str, list[DemoFile]]]:
+        """The round's files per sender, senders in the given order, each sender's files in sending order."""
+        return [(sender, [f for f in self.files if f.sender == sender]) for sender in senders]
+
+
+FIRST_ROUND = (
+    "each bank's accounts, one bank's file with negative balances (record errors), "
+    "a malformed file, a packet signed by the other authority"
+)
+CORRECTION_ROUND = (
+    "once round 1 is answered, the banks correct balances (OECD2) and delete accounts (OECD3) they sent in it"
+)
 
 
 @dataclass
 class Scenario:
     home: str
     year: int
-    rounds: list[list[DemoFile]]
+    rounds: list[Round]
     truth: dict[str, SyntheticReport]  # DocRefId -> the report with its ground truth
 
     @property
     def files(self) -> list[DemoFile]:
-        return [file for round_ in self.rounds for file in round_]
+        return [file for round_ in self.rounds for file in round_.files]
 
 
 def _header(sender: str, home: str, year: int, number: int, indic: str = "CRS701") -> MessageHeader:
@@ -87,7 +117,7 @@ def _file(
     reports: Sequence[AccountReport],
     *,
     label: str,
-    expected: str,
+    expected: tuple[Outcome, ...],
     indic: str = "CRS701",
     round_number: int = 1,
     signer: str | None = None,
@@ -113,20 +143,21 @@ def first_round(
         for position, (institution, group) in enumerate(banks.items()):
             sending = sending.next()
             reports = [r.report for r in group]
-            label, expected = f"{institution.name}: new data", "accepted"
+            label, expected = f"{institution.name}: new data", GOOD
             if position == 1:  # a bank that sends negative balances: record errors, the rest accepted
                 reports = [_negative(r) if i % 5 == 0 else r for i, r in enumerate(reports)]
-                label, expected = f"{institution.name}: new data with record errors", "accepted_with_errors"
+                label = f"{institution.name}: new data with record errors"
+                expected = WITH_ERRORS
             files.append(_file(sending, institution, reports, label=label, expected=expected))
         first = next(iter(banks))
         sending = sending.next()
-        broken = _file(sending, first, [], label=f"{first.name}: malformed file", expected="rejected")
+        broken = _file(sending, first, [], label=f"{first.name}: malformed file", expected=REFUSED)
         files.append(replace(broken, document=broken.document.replace(b">CRS701<", b">CRS799<")))
         forger = senders[(sender_index + 1) % len(senders)]
         if forger != sender:
             sending = sending.next()
             label = f"{first.name}: packet signed by {forger}, not {sender}"
-            files.append(_file(sending, first, [], label=label, expected="rejected", signer=forger))
+            files.append(_file(sending, first, [], label=label, expected=REFUSED, signer=forger))
     return files, truth
 
 
@@ -138,7 +169,7 @@ def correction_round(first: Sequence[DemoFile], population: Population) -> list[
         for sender in {f.sender for f in first}
     }
     for original in first:
-        if original.expected != "accepted" or original.signer or not original.reports:
+        if original.expected != GOOD or original.signer or not original.reports:
             continue
         corrected = [_corrected(r) for r in original.reports[:3]]
         deleted = [_deleted(r) for r in original.reports[3:5]]
@@ -150,7 +181,7 @@ def correction_round(first: Sequence[DemoFile], population: Population) -> list[
                 original.institution,
                 corrected + deleted,
                 label=label,
-                expected="accepted",
+                expected=GOOD,
                 indic="CRS702",
                 round_number=2,
             )
@@ -180,4 +211,8 @@ def _deleted(report: AccountReport) -> AccountReport:
 
 def build_scenario(population: Population, senders: Sequence[str], seed: int) -> Scenario:
     first, truth = first_round(population, senders, seed)
-    return Scenario(population.home, population.year, [first, correction_round(first, population)], truth)
+    rounds = [
+        Round(1, "first reports", FIRST_ROUND, first),
+        Round(2, "corrections", CORRECTION_ROUND, correction_round(first, population)),
+    ]
+    return Scenario(population.home, population.year, rounds, truth)

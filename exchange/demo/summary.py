@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from lxml import etree
@@ -18,17 +18,26 @@ from exchange.demo.scenario import Scenario
 from exchange.reconcile.models import PartyMatch
 from exchange.registry.models import Taxpayer
 from exchange.settings import Settings
-from exchange.states import RecordKind
+from exchange.states import Outcome, RecordKind
 from exchange.store import FileState
 from exchange.store.models import AccountReportRow, DocRecord, PartyRow, ReceivedFile
 
 _CSM = "{urn:oecd:ties:csm:v2}"
 
 
-def _disposition(file: ReceivedFile) -> str:
+@dataclass(frozen=True)
+class PlannedFile:
+    """What the demo meant a packet to be: its round, what it holds, the verdict it should get."""
+
+    round: int
+    label: str
+    expected: tuple[Outcome, ...]
+
+
+def _outcome(file: ReceivedFile) -> Outcome:
     if file.state is FileState.REJECTED:
-        return "rejected"
-    return "accepted_with_errors" if file.findings else "accepted"
+        return Outcome.REJECTED
+    return Outcome.ACCEPTED_WITH_ERRORS if file.findings else Outcome.ACCEPTED
 
 
 def _read_answer(content: bytes, recipient: AuthorityFolders) -> str:
@@ -40,7 +49,9 @@ def _read_answer(content: bytes, recipient: AuthorityFolders) -> str:
     return str(message.findtext(f".//{_CSM}ValidationResult/{_CSM}Status"))
 
 
-def _files(session: Session, authorities: dict[str, AuthorityFolders]) -> list[dict[str, Any]]:
+def _files(
+    session: Session, authorities: dict[str, AuthorityFolders], plan: dict[str, PlannedFile]
+) -> list[dict[str, Any]]:
     query = (
         select(ReceivedFile)
         .options(selectinload(ReceivedFile.findings), selectinload(ReceivedFile.status_message))
@@ -49,12 +60,16 @@ def _files(session: Session, authorities: dict[str, AuthorityFolders]) -> list[d
     files = []
     for file in session.scalars(query):
         answer = file.status_message
+        planned = plan.get(file.packet_sha256)
         files.append(
             {
                 "file_id": file.id,
+                "round": planned.round if planned else None,
+                "sent": planned.label if planned else None,
+                "expected": [o.value for o in planned.expected] if planned else None,
                 "sender": file.sender,
                 "message_ref_id": file.message_ref_id,
-                "disposition": _disposition(file),
+                "outcome": _outcome(file).value,
                 "state": file.state.value,
                 "codes": dict(Counter(str(f.code) for f in file.findings)),
                 "records_stored": file.records_stored,
@@ -154,10 +169,15 @@ def _flags(session: Session, engine: Engine) -> dict[str, Any]:
 
 
 def summarize(
-    engine: Engine, settings: Settings, scenario: Scenario, authorities: dict[str, AuthorityFolders]
+    engine: Engine,
+    settings: Settings,
+    scenario: Scenario,
+    authorities: dict[str, AuthorityFolders],
+    plan: dict[str, PlannedFile],
 ) -> dict[str, Any]:
+    """The run as the store holds it; `plan` (by packet SHA-256) says what each file was sent as."""
     with Session(engine) as session:
-        files = _files(session, authorities)
+        files = _files(session, authorities, plan)
         chains = _chains(session)
         matching = _matching(session, scenario)
         flags = _flags(session, engine)
@@ -168,7 +188,12 @@ def summarize(
         "home": settings.home_jurisdiction,
         "files_sent": len(scenario.files),
         "files": files,
-        "outcomes": dict(Counter(file["disposition"] for file in files)),
+        "outcomes": {o.value: n for o in Outcome if (n := sum(f["outcome"] == o for f in files))},
+        "as_planned": sum(1 for file in files if file["outcome"] in (file["expected"] or ())),
+        "rounds": [
+            {"round": r.number, "title": r.title, "purpose": r.purpose, "files": len(r.files)}
+            for r in scenario.rounds
+        ],
         "codes": dict(sorted(codes.items())),
         "answers": {
             "sent": sum(1 for file in files if file["answered"]),
