@@ -11,6 +11,7 @@ import click
 
 from exchange.cli.context import CliContext, emit, json_option, pass_context
 from exchange.logs import configure_logging
+from exchange.private_files import private_directory
 
 
 def _human(summary: dict[str, Any]) -> str:
@@ -95,7 +96,7 @@ def demo_command(
     directory = data_dir or settings.data_dir / "demo"
     if directory.exists():
         shutil.rmtree(directory)  # every demo starts from an empty store
-    directory.mkdir(parents=True)
+    private_directory(directory)  # the demo's store holds (synthetic) tax data: private like the real one
     if not as_json:
         click.echo(f"exchange demo in {directory}", err=True)
     try:
