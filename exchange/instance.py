@@ -30,6 +30,21 @@ def claim_store(engine: Engine, settings: Settings) -> InstanceIdentity:
             )
             session.add(identity)
             return identity
+    _refuse_another(identity, settings)
+    return identity
+
+
+def check_store(engine: Engine, settings: Settings) -> InstanceIdentity | None:
+    """The store's owner, checked against the settings without claiming an unclaimed store (readers
+    write nothing)."""
+    with Session(engine, expire_on_commit=False) as session:
+        identity = session.scalars(select(InstanceIdentity)).first()
+    if identity is not None:
+        _refuse_another(identity, settings)
+    return identity
+
+
+def _refuse_another(identity: InstanceIdentity, settings: Settings) -> None:
     if (identity.home_jurisdiction, identity.environment) != (
         settings.home_jurisdiction,
         settings.environment.value,
@@ -39,4 +54,3 @@ def claim_store(engine: Engine, settings: Settings) -> InstanceIdentity:
             f"say {settings.home_jurisdiction} ({settings.environment.value}); "
             "point EXCHANGE_DATABASE_URL elsewhere"
         )
-    return identity

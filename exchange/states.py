@@ -44,6 +44,17 @@ _PATH = (
 SETTLED_STATES = frozenset({*_PATH[_PATH.index(FileState.STORED) :], FileState.REJECTED})
 
 
+def outcome_of(state: FileState, has_findings: bool) -> Outcome | None:
+    """The verdict on a file in `state` with or without findings; None while it is still on its way
+    (received, opened, validated): a file has no verdict before it is stored or rejected."""
+    if state is FileState.REJECTED:
+        return Outcome.REJECTED
+    if state not in SETTLED_STATES:
+        return None
+    # Without a file error every finding is a record error: its records refused or kept with the error.
+    return Outcome.ACCEPTED_WITH_ERRORS if has_findings else Outcome.ACCEPTED
+
+
 def can_advance(current: FileState, target: FileState) -> bool:
     if current is FileState.REJECTED:
         return False

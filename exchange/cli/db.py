@@ -8,6 +8,7 @@ import click
 
 from exchange import db
 from exchange.cli.context import CliContext, emit, json_option, pass_context
+from exchange.errors import ConfigError
 from exchange.instance import claim_store
 from exchange.settings import mask_url
 
@@ -23,6 +24,10 @@ def db_group() -> None:
 @pass_context
 def upgrade_command(context: CliContext, revision: str, as_json: bool) -> None:
     """Create or migrate the store's schema and claim it for this home jurisdiction."""
+    try:
+        db.check_revision(revision)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="--revision") from None
     settings = context.settings
     engine = db.create_db_engine(settings.effective_database_url)
     try:
@@ -54,9 +59,9 @@ def upgrade_command(context: CliContext, revision: str, as_json: bool) -> None:
 @json_option
 @pass_context
 def current_command(context: CliContext, as_json: bool) -> None:
-    """Show the store's schema revision and whether it is up to date."""
+    """Show the store's schema revision and whether it is up to date (exit 1 when it is not)."""
     settings = context.settings
-    engine = db.create_db_engine(settings.effective_database_url)
+    engine = db.create_db_engine(settings.effective_database_url, create=False)
     try:
         db.ping(engine)
         current = db.current_revision(engine)

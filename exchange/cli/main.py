@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 failure (including every error a user can cause, shown 
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import sys
 from pathlib import Path
@@ -14,7 +15,8 @@ from pathlib import Path
 import click
 
 from exchange import __version__
-from exchange.cli.context import CliContext
+from exchange.cli.context import QUIET_LEVEL, CliContext
+from exchange.cli.failures import describe_failure
 from exchange.errors import ExchangeError
 from exchange.logs import configure_logging
 
@@ -37,6 +39,9 @@ _COMMANDS = {
     "status": "exchange.cli.status:status_command",
     "validate": "exchange.cli.validate:validate_command",
 }
+# Long-running services: their log is their output, so they log at `log_level` (info) by default.
+SERVICES = frozenset({"run"})
+_VERBOSITY = {1: "info", 2: "debug"}
 
 
 class _LazyGroup(click.Group):
@@ -62,22 +67,35 @@ class _LazyGroup(click.Group):
     type=click.Path(dir_okay=False, path_type=Path),
     help="TOML settings file (also EXCHANGE_CONFIG).",
 )
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Show the log: -v info, -vv debug (commands other than `run` show warnings only by default).",
+)
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default=None)
 @click.option("--log-format", type=click.Choice(["auto", "console", "json"]), default=None)
 @click.pass_context
-def cli(ctx: click.Context, config_file: Path | None, log_level: str | None, log_format: str | None) -> None:
+def cli(
+    ctx: click.Context, config_file: Path | None, verbose: int, log_level: str | None, log_format: str | None
+) -> None:
     """Receive, open, validate, answer, store, reconcile and flag tax-information exchange files."""
-    context = CliContext(
-        config_file=config_file, overrides={"log_level": log_level, "log_format": log_format}
-    )
-    ctx.obj = context
-    configure_logging(level=log_level or "info", fmt=log_format or "auto")
+    context = ctx.ensure_object(CliContext)
+    level = log_level or _VERBOSITY.get(min(verbose, 2))
+    context.config_file = config_file
+    context.overrides = {"log_level": level, "log_format": log_format}
+    context.service = ctx.invoked_subcommand in SERVICES
+    configure_logging(level=level or ("info" if context.service else QUIET_LEVEL), fmt=log_format or "auto")
+    # The broker client logs each failed connection itself; a command reports the broker once, its way.
+    quiet = level is None and not context.service
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL if quiet else logging.NOTSET)
 
 
 def main(argv: list[str] | None = None) -> int:
+    context = CliContext()
     try:
         # Without standalone mode click returns a command's `ctx.exit(code)` instead of exiting.
-        result = cli.main(args=argv, prog_name="exchange", standalone_mode=False)
+        result = cli.main(args=argv, prog_name="exchange", standalone_mode=False, obj=context)
     except click.ClickException as exc:  # usage errors and bad parameters: exit code 2
         exc.show()
         return exc.exit_code
@@ -91,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("interrupted", err=True)
         return 130
     except Exception as exc:
+        described = describe_failure(exc, context.loaded_settings)
+        if described is not None:
+            click.echo(f"error: {described}", err=True)
+            return 1
         if os.environ.get("EXCHANGE_DEBUG") == "1":
             raise
         click.echo(

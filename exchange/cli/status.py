@@ -9,65 +9,129 @@ the broker is the thing that is down.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import sys
+import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import click
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from exchange import db
 from exchange.cli.context import CliContext, emit, json_option, pass_context
+from exchange.cli.options import time_window_options
+from exchange.cli.store_access import read_store
 from exchange.errors import ServiceUnavailableError
 from exchange.settings import Settings
-from exchange.store.queries import codes_of_files, files, finding_counts
+from exchange.states import outcome_of
+from exchange.store.queries import FileFilter, codes_of_files, files, finding_counts
 
 
 @click.command("status")
 @click.option(
     "--limit", type=click.IntRange(min=1), default=10, show_default=True, help="How many recent files."
 )
+@time_window_options
 @click.option(
     "--broker-timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True, help="Seconds."
 )
+@click.option("--watch", is_flag=True, help="Refresh every --interval seconds until Ctrl-C.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.5),
+    default=5.0,
+    show_default=True,
+    help="Seconds between refreshes with --watch.",
+)
 @json_option
 @pass_context
-def status_command(context: CliContext, limit: int, broker_timeout: float, as_json: bool) -> None:
-    """Recent files with state and codes, errors by code and by sender, DLQ size and consumer lag."""
+def status_command(
+    context: CliContext,
+    limit: int,
+    since: datetime | None,
+    until: datetime | None,
+    broker_timeout: float,
+    watch: bool,
+    interval: float,
+    as_json: bool,
+) -> None:
+    """Recent files with outcome, state and codes, errors by code and by sender, DLQ size and consumer lag.
+
+    --since and --until (a date, a date and time, or a duration such as 24h) narrow the files and the
+    error counts to the files received in that window. --watch redraws in place on a terminal, and
+    prints one report per interval elsewhere (one JSON document per line with --json).
+    """
     settings = context.settings
-    engine = db.create_db_engine(settings.effective_database_url)
+    where = FileFilter(since=since, until=until)
+    engine = read_store(settings)
     try:
-        db.ping(engine)
-        if db.current_revision(engine) is None:
-            raise click.ClickException("the store has no schema yet: run `exchange db upgrade`")
-        report = store_status(engine, limit)
+        if not watch:
+            report = status_report(engine, settings, limit, where, broker_timeout)
+            emit(report, as_json, _human)
+            return
+        _watch(lambda: status_report(engine, settings, limit, where, broker_timeout), interval, as_json)
     finally:
         engine.dispose()
+
+
+def status_report(
+    engine: Engine, settings: Settings, limit: int, where: FileFilter, broker_timeout: float
+) -> dict[str, Any]:
+    report = store_status(engine, limit, where)
     report["broker"] = broker_status(settings, broker_timeout)
-    emit(report, as_json, _human)
+    return report
 
 
-def store_status(engine: Engine, limit: int) -> dict[str, Any]:
+_REDRAW = "\x1b[H\x1b[2J"  # cursor home, clear the screen
+
+
+def _watch(report: Callable[[], dict[str, Any]], interval: float, as_json: bool) -> None:
+    """One report per interval until Ctrl-C, which ends the command normally (exit 0)."""
+    in_place = sys.stdout.isatty() and not as_json
+    try:
+        while True:
+            taken = datetime.now(UTC)
+            data = report()
+            if as_json:
+                click.echo(json.dumps({"at": taken.isoformat(), **data}, sort_keys=True, default=str))
+            else:
+                frame = f"exchange status at {taken:%Y-%m-%d %H:%M:%S} UTC, every {interval:g}s "
+                frame += "(Ctrl-C stops)"
+                text = f"{frame}\n\n{_human(data)}"
+                click.echo(_REDRAW + text if in_place else text + "\n")
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        return
+
+
+def store_status(engine: Engine, limit: int, where: FileFilter | None = None) -> dict[str, Any]:
     """The store's half of the status: recent files and the error counts."""
+    where = where or FileFilter()
     with Session(engine) as session:
-        recent = files(session, limit=limit)
+        recent = files(session, limit=limit, where=where)
         codes = codes_of_files(session, [file.id for file in recent])
-        counts = finding_counts(session)
-        rows = [
-            {
-                "id": file.id,
-                "received_at": file.received_at.isoformat(),
-                "sender": file.sender,
-                "message_ref_id": file.message_ref_id,
-                "state": file.state.value,
-                "codes": codes[file.id],
-                "records_stored": file.records_stored,
-            }
-            for file in recent
-        ]
+        counts = finding_counts(session, where)
+        rows = []
+        for file in recent:
+            verdict = outcome_of(file.state, bool(codes[file.id]))
+            rows.append(
+                {
+                    "id": file.id,
+                    "received_at": file.received_at.isoformat(),
+                    "sender": file.sender,
+                    "message_ref_id": file.message_ref_id,
+                    "outcome": verdict.value if verdict else None,
+                    "state": file.state.value,
+                    "codes": codes[file.id],
+                    "records_stored": file.records_stored,
+                    "records_refused": file.records_refused,
+                }
+            )
     by_code: Counter[int] = Counter()
     by_sender: Counter[str] = Counter()
     for sender, code, count in counts:
@@ -125,13 +189,17 @@ def _human(report: dict[str, Any]) -> str:
 def _human_files(rows: list[dict[str, Any]]) -> list[str]:
     if not rows:
         return ["recent files: none"]
-    heading = f"{'id':>6}  {'received (UTC)':<19}  {'sender':<6}  {'state':<10}  {'stored':>7}  codes"
+    heading = (
+        f"{'id':>6}  {'received (UTC)':<19}  {'sender':<6}  {'outcome':<20}  {'state':<10}  "
+        f"{'stored':>7}  {'refused':>7}  codes"
+    )
     lines = ["recent files:", heading]
     for row in rows:
         codes = " ".join(str(code) for code in row["codes"]) or "-"
         lines.append(
-            f"{row['id']:>6}  {row['received_at'][:19]:<19}  {row['sender']:<6}  {row['state']:<10}  "
-            f"{row['records_stored']:>7}  {codes}"
+            f"{row['id']:>6}  {row['received_at'][:19]:<19}  {row['sender']:<6}  "
+            f"{row['outcome'] or '-':<20}  "
+            f"{row['state']:<10}  {row['records_stored']:>7}  {row['records_refused']:>7}  {codes}"
         )
     return lines
 

@@ -109,7 +109,7 @@ def _validate(
         from exchange import db
         from exchange.validation.rules.store_history import StoreHistory
 
-        engine = db.create_db_engine(settings.effective_database_url)
+        engine = db.create_db_engine(settings.effective_database_url, create=False)
     try:
         if engine is not None:
             db.ping(engine)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO
 
 from exchange.errors import ExchangeError
+from exchange.private_files import private_directory
 
 MARKER = ".exchange-demo"
 
@@ -62,11 +63,8 @@ class DemoFolder:
         """Take `path` for a demo: new, empty, or an earlier demo's store (whose demo entries are cleared)."""
         if path.exists() and not path.is_dir():
             raise DemoFolderError(f"{path} is not a folder: give --data-dir a new or empty folder")
-        try:
-            path.mkdir(parents=True)
-            created = True
-        except FileExistsError:
-            created = False
+        created = not path.exists()
+        private_directory(path)  # the demo's store holds (synthetic) tax data: private like the real one
         if not created and not (path / MARKER).is_file() and any(path.iterdir()):
             raise DemoFolderError(
                 f"{path} is not empty and is not a demo store (no {MARKER} in it): "
@@ -79,7 +77,7 @@ class DemoFolder:
     @classmethod
     def fresh(cls, parent: Path) -> DemoFolder:
         """A new folder of this run's own under `parent`, named by its start time."""
-        parent.mkdir(parents=True, exist_ok=True)
+        private_directory(parent)
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-")
         path = Path(tempfile.mkdtemp(prefix=stamp, dir=parent))
         return cls(path, True, _lock_marker(path))

@@ -1,15 +1,19 @@
-"""A received file's row: registering a packet, moving it along its states, reading its outcome."""
+"""A received file's row: registering a packet, moving it along its states, reading its outcome.
+
+Every move of the state is also a `file_event` row in the same transaction, so a file's timeline is
+exactly the steps that took effect: a step repeated by a redelivery moves nothing and records nothing.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from exchange.states import SETTLED_STATES, FileState, can_advance
-from exchange.store.models import FindingRow, ReceivedFile, StatusMessageRow
+from exchange.store.models import FileEventRow, FindingRow, ReceivedFile, StatusMessageRow
 from exchange.store.outcomes import FileOutcome, PacketInfo, StoredStatusMessage
 from exchange.validation.findings import Finding
 
@@ -37,13 +41,25 @@ def ensure_received_file(connection: Connection, packet: PacketInfo) -> int:
         "updated_at": now,
     }
     dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    connection.execute(
-        dialect_insert(ReceivedFile).values(values).on_conflict_do_nothing(index_elements=["packet_sha256"])
-    )
+    # RETURNING gives a row only when this call inserted one (rowcount is no guide on PostgreSQL).
+    inserted = connection.execute(
+        dialect_insert(ReceivedFile)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["packet_sha256"])
+        .returning(ReceivedFile.id)
+    ).scalar_one_or_none()
+    if inserted is not None:
+        record_event(connection, inserted, FileState.RECEIVED, now)
+        return inserted
     file_id: int = connection.execute(
         select(ReceivedFile.id).where(ReceivedFile.packet_sha256 == packet.sha256)
     ).scalar_one()
     return file_id
+
+
+def record_event(connection: Connection, file_id: int, state: FileState, at: datetime) -> None:
+    """Note that the file reached `state` at `at`, in the caller's transaction."""
+    connection.execute(insert(FileEventRow).values(file_id=file_id, state=state, at=at))
 
 
 def register_file(engine: Engine, packet: PacketInfo) -> int:
@@ -60,20 +76,24 @@ def advance_state(
     if target in {FileState.REJECTED, FileState.STORED}:
         raise ValueError(f"a file becomes {target.value} through store_file, with its findings")
     allowed_from = [state for state in FileState if can_advance(state, target)]
-    values: dict[str, object] = {"state": target, "updated_at": utc_now()}
+    now = utc_now()
+    values: dict[str, object] = {"state": target, "updated_at": now}
     if payload_size is not None:
         values["payload_size"] = payload_size
     with engine.begin() as connection:
-        connection.execute(
+        moved = connection.execute(
             update(ReceivedFile)
             .where(ReceivedFile.packet_sha256 == packet_sha256, ReceivedFile.state.in_(allowed_from))
             .values(values)
-        )
-        state = connection.execute(
-            select(ReceivedFile.state).where(ReceivedFile.packet_sha256 == packet_sha256)
-        ).scalar_one_or_none()
-    if state is None:
-        raise LookupError("no file with this packet hash was registered")
+        ).rowcount
+        found = connection.execute(
+            select(ReceivedFile.id, ReceivedFile.state).where(ReceivedFile.packet_sha256 == packet_sha256)
+        ).first()
+        if found is None:
+            raise LookupError("no file with this packet hash was registered")
+        if moved:
+            record_event(connection, found.id, target, now)
+    state: FileState = found.state
     return state
 
 
@@ -88,11 +108,22 @@ def mark_answered(engine: Engine, packet_sha256: str, sent_at: datetime | None =
             update(StatusMessageRow).where(StatusMessageRow.file_id == file_id).values(sent_at=sent_at)
         )
         accepted_states = [FileState.STORED, FileState.RECONCILED, FileState.FLAGGED]
-        connection.execute(
+        moved = connection.execute(
             update(ReceivedFile)
             .where(ReceivedFile.id == file_id, ReceivedFile.state.in_(accepted_states))
             .values(state=FileState.ANSWERED, updated_at=sent_at)
-        )
+        ).rowcount
+        if moved:
+            record_event(connection, file_id, FileState.ANSWERED, sent_at)
+
+
+def file_state(engine: Engine, packet_sha256: str) -> FileState | None:
+    """Where the file is now (an outcome read earlier keeps the state it was settled in)."""
+    with engine.connect() as connection:
+        state: FileState | None = connection.execute(
+            select(ReceivedFile.state).where(ReceivedFile.packet_sha256 == packet_sha256)
+        ).scalar_one_or_none()
+    return state
 
 
 def load_outcome(connection: Connection, packet_sha256: str) -> FileOutcome | None:

@@ -1,7 +1,8 @@
 """Tables of the store: received files and their outcome, and what the accepted files reported.
 
 Text columns carry no length: a value longer than the standard allows is a schema finding that rejects
-the file, and it must reach that verdict rather than fail the load halfway on PostgreSQL.
+the file, and it must reach that verdict rather than fail the load halfway on PostgreSQL. Numbers a file
+states are 64-bit or exact decimals; what still does not fit is refused per record (exchange.store.limits).
 Lists of codes are JSON arrays. Every record version is a `doc_record` row, whatever its kind, so the
 correction chains and the DocRefId lookups work on one table.
 """
@@ -30,7 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from exchange.models import Base
 from exchange.records import FIRole, PartyKind
 from exchange.states import DocState, FileState, RecordKind
-from exchange.store.types import Amount, Id
+from exchange.store.types import Amount, Count, Id
 
 
 def _enum(enum_type: type[StrEnum]) -> Enum:
@@ -67,8 +68,8 @@ class ReceivedFile(Base):
     payload_size: Mapped[int | None] = mapped_column(BigInteger)
     state: Mapped[FileState] = mapped_column(_enum(FileState))
     rejection_code: Mapped[int | None] = mapped_column(Integer)
-    records_stored: Mapped[int] = mapped_column(Integer, default=0)
-    records_refused: Mapped[int] = mapped_column(Integer, default=0)
+    records_stored: Mapped[int] = mapped_column(Count, default=0)
+    records_refused: Mapped[int] = mapped_column(Count, default=0)
     received_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
     settled_at: Mapped[datetime | None] = mapped_column()
@@ -76,6 +77,21 @@ class ReceivedFile(Base):
     header: Mapped[MessageHeaderRow | None] = relationship(back_populates="file")
     findings: Mapped[list[FindingRow]] = relationship(order_by="FindingRow.position", back_populates="file")
     status_message: Mapped[StatusMessageRow | None] = relationship(back_populates="file")
+    events: Mapped[list[FileEventRow]] = relationship(order_by="FileEventRow.id", back_populates="file")
+
+
+class FileEventRow(Base):
+    """A step of a file's path (received, opened, ... answered or rejected) and when it was taken: the
+    file's row keeps only where it is now."""
+
+    __tablename__ = "file_event"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    file_id: Mapped[int] = mapped_column(Id, ForeignKey("received_file.id"), index=True)
+    state: Mapped[FileState] = mapped_column(_enum(FileState))
+    at: Mapped[datetime] = mapped_column()
+
+    file: Mapped[ReceivedFile] = relationship(back_populates="events")
 
 
 class MessageHeaderRow(Base):
@@ -121,7 +137,7 @@ class FindingRow(Base):
     message: Mapped[str] = mapped_column(Text)
     doc_ref_ids: Mapped[list[str]] = _codes()
     field_paths: Mapped[list[str]] = _codes()
-    line: Mapped[int | None] = mapped_column(Integer)
+    line: Mapped[int | None] = mapped_column(Count)
     path: Mapped[str | None] = mapped_column(String)
 
     file: Mapped[ReceivedFile] = relationship(back_populates="findings")
@@ -204,7 +220,7 @@ class AccountReportRow(Base):
     currency: Mapped[str] = mapped_column(String)
     dd_procedure: Mapped[str | None] = mapped_column(String)
     account_type: Mapped[str | None] = mapped_column(String)
-    joint_account: Mapped[int | None] = mapped_column(Integer)
+    joint_account: Mapped[int | None] = mapped_column(Count)
 
     doc_record: Mapped[DocRecord] = relationship()
     reporting_fi: Mapped[ReportingFIRow | None] = relationship(foreign_keys=[reporting_fi_id])
@@ -221,7 +237,7 @@ class PoolReportRow(Base):
     file_id: Mapped[int] = mapped_column(Id, ForeignKey("received_file.id"), index=True)
     doc_record_id: Mapped[int] = mapped_column(Id, ForeignKey("doc_record.id"), unique=True)
     reporting_fi_id: Mapped[int | None] = mapped_column(Id, ForeignKey("reporting_fi.id"), index=True)
-    account_count: Mapped[int] = mapped_column(Integer)
+    account_count: Mapped[int] = mapped_column(Count)
     pool_report_type: Mapped[str] = mapped_column(String)
     balance: Mapped[Decimal] = mapped_column(Amount)
     currency: Mapped[str] = mapped_column(String)

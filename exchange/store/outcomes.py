@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from exchange.records import MessageHeader
-from exchange.states import FileState, Outcome
+from exchange.states import FileState, Outcome, outcome_of
 from exchange.validation.findings import Finding
 
 
@@ -75,8 +75,5 @@ class FileOutcome:
 
     @property
     def outcome(self) -> Outcome:
-        if not self.accepted:
-            return Outcome.REJECTED
-        if self.findings:  # without a file error, every finding is a record error
-            return Outcome.ACCEPTED_WITH_ERRORS
-        return Outcome.ACCEPTED
+        # A settled outcome always has a verdict; only an unsettled file row has none.
+        return outcome_of(self.state, bool(self.findings)) or Outcome.ACCEPTED

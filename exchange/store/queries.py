@@ -4,8 +4,11 @@ any record's current state and history, each one query (relations load in a few 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVarTuple
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from exchange.records import (
@@ -19,7 +22,7 @@ from exchange.records import (
     PartyRole,
     Payment,
 )
-from exchange.states import DocState, FileState
+from exchange.states import SETTLED_STATES, DocState, FileState, Outcome
 from exchange.store.models import (
     AccountReportRow,
     DocRecord,
@@ -31,27 +34,69 @@ from exchange.store.models import (
     ReceivedFile,
 )
 
+_Ts = TypeVarTuple("_Ts")
+
+
+@dataclass(frozen=True, slots=True)
+class FileFilter:
+    """Which files a listing covers: state, verdict, sender, and a window on the time they arrived."""
+
+    state: FileState | None = None
+    outcome: Outcome | None = None
+    sender: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def apply(self, query: Select[*_Ts]) -> Select[*_Ts]:
+        """`query` (over received_file) narrowed to these files."""
+        if self.state is not None:
+            query = query.where(ReceivedFile.state == self.state)
+        if self.sender is not None:
+            query = query.where(ReceivedFile.sender == self.sender)
+        if self.since is not None:
+            query = query.where(ReceivedFile.received_at >= self.since)
+        if self.until is not None:
+            query = query.where(ReceivedFile.received_at < self.until)
+        if self.outcome is not None:
+            query = query.where(_has_outcome(self.outcome))
+        return query
+
+
+def _has_outcome(outcome: Outcome) -> ColumnElement[bool]:
+    if outcome is Outcome.REJECTED:
+        return ReceivedFile.state == FileState.REJECTED
+    settled = ReceivedFile.state.in_(sorted(SETTLED_STATES - {FileState.REJECTED}))
+    has_findings = select(FindingRow.id).where(FindingRow.file_id == ReceivedFile.id).exists()
+    return and_(settled, has_findings if outcome is Outcome.ACCEPTED_WITH_ERRORS else ~has_findings)
+
 
 def files(
-    session: Session, *, state: FileState | None = None, sender: str | None = None, limit: int = 100
+    session: Session,
+    *,
+    state: FileState | None = None,
+    sender: str | None = None,
+    limit: int = 100,
+    where: FileFilter | None = None,
 ) -> Sequence[ReceivedFile]:
-    """The latest files first, optionally of one state and one sender."""
+    """The latest files first, optionally of one state and one sender, or as `where` says."""
+    chosen = where or FileFilter(state=state, sender=sender)
     query = (
         select(ReceivedFile).order_by(ReceivedFile.received_at.desc(), ReceivedFile.id.desc()).limit(limit)
     )
-    if state is not None:
-        query = query.where(ReceivedFile.state == state)
-    if sender is not None:
-        query = query.where(ReceivedFile.sender == sender)
-    return session.scalars(query).all()
+    return session.scalars(chosen.apply(query)).all()
 
 
-def findings_by_code(session: Session, code: int, *, sender: str | None = None) -> Sequence[FindingRow]:
-    query = (
-        select(FindingRow).where(FindingRow.code == code).order_by(FindingRow.file_id, FindingRow.position)
+def findings_by_code(
+    session: Session, code: int, *, sender: str | None = None, where: FileFilter | None = None
+) -> Sequence[FindingRow]:
+    """The findings with one code, in file order, of the files `where` (or `sender`) selects."""
+    chosen = where or FileFilter(sender=sender)
+    query = chosen.apply(
+        select(FindingRow)
+        .join(FindingRow.file)
+        .where(FindingRow.code == code)
+        .order_by(FindingRow.file_id, FindingRow.position)
     )
-    if sender is not None:
-        query = query.join(ReceivedFile).where(ReceivedFile.sender == sender)
     return session.scalars(query.options(selectinload(FindingRow.file))).all()
 
 
@@ -69,9 +114,21 @@ def codes_of_files(session: Session, file_ids: Collection[int]) -> dict[int, lis
     return codes
 
 
-def finding_counts(session: Session) -> Sequence[tuple[str, int, int]]:
-    """(sender, code, findings) over every file, for counts by code and by sender."""
+def record_errors_of_files(session: Session, file_ids: Collection[int]) -> dict[int, int]:
+    """How many record errors each of these files had (a record kept with its error counts too)."""
     query = (
+        select(FindingRow.file_id, func.count())
+        .where(FindingRow.file_id.in_(file_ids), FindingRow.level == "record")
+        .group_by(FindingRow.file_id)
+    )
+    counts = dict.fromkeys(file_ids, 0)
+    counts.update({file_id: count for file_id, count in session.execute(query)})
+    return counts
+
+
+def finding_counts(session: Session, where: FileFilter | None = None) -> Sequence[tuple[str, int, int]]:
+    """(sender, code, findings) over the files `where` selects (all of them by default)."""
+    query = (where or FileFilter()).apply(
         select(ReceivedFile.sender, FindingRow.code, func.count())
         .join(FindingRow.file)
         .group_by(ReceivedFile.sender, FindingRow.code)

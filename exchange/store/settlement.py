@@ -9,7 +9,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from exchange.records import MessageHeader
 from exchange.states import FileState
-from exchange.store.files import load_outcome, utc_now
+from exchange.store.files import load_outcome, record_event, utc_now
 from exchange.store.models import (
     FindingRow,
     MessageHeaderRow,
@@ -112,11 +112,12 @@ def settle(
             )
         )
     stored, refused = counts
+    state = FileState.STORED if accepted else FileState.REJECTED
     connection.execute(
         update(ReceivedFile)
         .where(ReceivedFile.id == file_id)
         .values(
-            state=FileState.STORED if accepted else FileState.REJECTED,
+            state=state,
             rejection_code=None if accepted else file_errors[0],
             message_ref_id=None if header is None else header.message_ref_id,
             payload_size=packet.payload_size,
@@ -126,6 +127,7 @@ def settle(
             settled_at=now,
         )
     )
+    record_event(connection, file_id, state, now)
     outcome = load_outcome(connection, packet.sha256)
     if outcome is None:  # the row was written above, in this very transaction
         raise RuntimeError("settled file vanished")

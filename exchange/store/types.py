@@ -10,6 +10,10 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 # SQLite only auto-assigns keys to a column declared exactly INTEGER PRIMARY KEY.
 Id = BigInteger().with_variant(Integer(), "sqlite")
+# A count a file states (AccountCount, a joint account's holders) or that a file can reach (its records,
+# a line number): 64 bits on both engines, as SQLite's INTEGER always is.
+Count = BigInteger().with_variant(Integer(), "sqlite")
+COUNT_MIN, COUNT_MAX = -(2**63), 2**63 - 1
 
 AMOUNT_SCALE = 2  # CRS and FATCA amounts (MonAmnt_Type) have two fraction digits
 AMOUNT_PRECISION = 18
@@ -20,7 +24,12 @@ AMOUNT_LIMIT = Decimal(10) ** (AMOUNT_PRECISION - AMOUNT_SCALE)
 
 
 def amount_in_range(value: Decimal) -> bool:
-    return abs(value) < AMOUNT_LIMIT
+    """Whether the amount fits the column once rounded to hundredths (9999999999999999.995 does not)."""
+    return abs(value) < AMOUNT_LIMIT and abs(quantize_amount(value)) < AMOUNT_LIMIT
+
+
+def count_in_range(value: int) -> bool:
+    return COUNT_MIN <= value <= COUNT_MAX
 
 
 def quantize_amount(value: Decimal) -> Decimal:

@@ -28,9 +28,10 @@ from exchange.records import (
 )
 from exchange.states import DocState, RecordKind
 from exchange.store.bulk import bulk_writer
-from exchange.store.chains import ChainResolver, record_finding
+from exchange.store.chains import ChainResolver
 from exchange.store.files import ensure_received_file, settled_outcome
 from exchange.store.ids import id_allocator
+from exchange.store.limits import refusal
 from exchange.store.lookups import chain_entries, chunks
 from exchange.store.models import DocRecord
 from exchange.store.outcomes import FileOutcome, PacketInfo, StatusBuilder
@@ -42,12 +43,10 @@ from exchange.store.settlement import (
     settle,
 )
 from exchange.store.transaction import sender_transaction
-from exchange.store.types import amount_in_range
 from exchange.validation.codes import REFUSING_CODES
 from exchange.validation.findings import Finding
 
 DEFAULT_BATCH_SIZE = 2000
-AMOUNT_OUT_OF_RANGE = 99999  # custom code: an amount beyond the store's 16 integer digits
 
 log = get_logger(__name__)
 
@@ -277,9 +276,9 @@ class _FileLoad:
         if spec.doc_ref_id in self._refused_by_validation:
             self._refused += 1
             return
-        if not _amounts_in_range(record):
-            message = "amount beyond 16 integer digits"
-            self._refuse(record_finding(AMOUNT_OUT_OF_RANGE, kind, spec, message, "DocRefId"))
+        beyond = refusal(record)
+        if beyond is not None:
+            self._refuse(beyond)
             return
         placed = self._resolver.place(kind, spec, lambda: self._ids.next("doc_record"))
         if placed is None or isinstance(placed, Finding):
@@ -327,11 +326,3 @@ def _kind(record: Record) -> RecordKind:
     if isinstance(record, NilReport):
         return RecordKind.NIL_REPORT
     raise TypeError(f"not a record: {type(record).__name__}")
-
-
-def _amounts_in_range(record: Record) -> bool:
-    if isinstance(record, AccountReport):
-        return amount_in_range(record.balance) and all(amount_in_range(p.amount) for p in record.payments)
-    if isinstance(record, PoolReport):
-        return amount_in_range(record.balance)
-    return True

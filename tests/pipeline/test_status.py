@@ -143,5 +143,8 @@ def test_status_of_a_store_without_schema_says_what_to_do(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("EXCHANGE_DATA_DIR", str(tmp_path))
+    (tmp_path / "exchange.db").touch()  # a SQLite file without the store's tables
     assert main(["status"]) == 1
-    assert capsys.readouterr().err.strip() == "Error: the store has no schema yet: run `exchange db upgrade`"
+    assert capsys.readouterr().err.strip() == (
+        f"error: the store at {tmp_path / 'exchange.db'} has no schema: run `exchange db upgrade`"
+    )

@@ -73,3 +73,7 @@ def snapshot(engine: Engine) -> dict[str, Any]:
             ],
             "findings": session.scalars(select(FindingRow.code).order_by(FindingRow.code)).all(),
         }
+
+
+# The Benelux of the pipeline tests (real keys, real packets) for the store's tests with real files.
+from tests.pipeline.conftest import be_settings, benelux  # noqa: E402, F401

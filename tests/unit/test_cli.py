@@ -95,3 +95,56 @@ def test_console_script_never_shows_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "unreachable" in result.stderr
+
+
+def _validate_logs(args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    from tests.pipeline.conftest import crs_file
+
+    document = tmp_path / "document.xml"
+    document.write_bytes(crs_file("LU", message_ref_id="LU2025BE000001"))
+    code = main([*args, "validate", str(document)])
+    return code, capsys.readouterr().err
+
+
+def test_a_command_prints_no_info_log_lines_by_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = _validate_logs([], tmp_path, capsys)
+    assert code == 0 and err == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "shown", "hidden"),
+    [
+        (["-v"], "business rules checked", "schema validation finished"),
+        (["-vv"], "schema validation finished", None),
+        (["--log-level", "info"], "business rules checked", "schema validation finished"),
+    ],
+)
+def test_verbose_shows_the_log(
+    args: list[str], shown: str, hidden: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = _validate_logs(args, tmp_path, capsys)
+    assert code == 0 and shown in err
+    assert hidden is None or hidden not in err
+
+
+def test_the_environment_or_config_file_asks_for_the_log_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EXCHANGE_LOG_LEVEL", "info")
+    assert "business rules checked" in _validate_logs([], tmp_path, capsys)[1]
+    monkeypatch.delenv("EXCHANGE_LOG_LEVEL")
+    config = tmp_path / "settings.toml"
+    config.write_text('log_level = "info"\n')
+    assert "business rules checked" in _validate_logs(["--config", str(config)], tmp_path, capsys)[1]
+
+
+def test_a_service_logs_at_info_by_default_and_other_commands_at_warning() -> None:
+    from exchange.cli.context import CliContext
+    from exchange.settings import Settings
+
+    assert CliContext(service=True).log_level(Settings()) == "info"
+    assert CliContext().log_level(Settings()) == "warning"
+    assert CliContext().log_level(Settings(log_level="debug")) == "debug"  # asked for
+    assert CliContext(service=True).log_level(Settings(log_level="error")) == "error"
