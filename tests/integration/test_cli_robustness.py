@@ -87,12 +87,17 @@ INVOCATIONS: dict[str, tuple[Invocation, ...]] = {
     "flags show": (Invocation(("1",), bad=(("one",),)),),
     "flags study": (Invocation(bad=(("--format", "xls"),)),),
     "keys generate": (Invocation(("BE", "--keys-dir", "{tmp}/keys"), bad=(("BE", "--days", "0"),)),),
+    "keys import": (
+        Invocation(("LU", "{garbage}", "{garbage}"), bad=(("L-U", "{garbage}", "{garbage}"),)),
+    ),
     "keys list": (Invocation(),),
     "packet create": (
         Invocation(("{document}", "--to", "LU", "--out", "{tmp}/out"), bad=(("{document}",),)),
     ),
     "packet open": (Invocation(("{garbage}", "--out", "{tmp}/opened"), bad=(("{garbage}",),)),),
     "packet verify": (Invocation(("{garbage}",), bad=(("{tmp}/missing.zip",),)),),
+    "partners add": (Invocation(("NL", "{garbage}"), bad=(("N-L", "{garbage}"),)),),
+    "partners list": (Invocation(("--json",)),),
     "process": (
         Invocation(("{garbage}",), bad=(("{tmp}/missing.zip",),), creates_store=True),
         Invocation(("{garbage}", "--answer-dir", "{tmp}/answers"), creates_store=True),
