@@ -4,6 +4,7 @@ reports Luxembourg and the Netherlands send about them, stored and reconciled fo
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -23,7 +24,9 @@ from exchange.records import (
     PartyKind,
     PartyRole,
     Payment,
+    Record,
     ReportingFI,
+    StreamItem,
 )
 from exchange.registry.data import (
     AddressData,
@@ -250,8 +253,10 @@ class Sender:
             res_country_codes=(country,),
             ins=(TIN(self.bank.identifier, issued_by=country),),
         )
-        records = [fi, *reports]
-        items = RuleEngine().run(header, records, receiver=ReceiverProfile("BE")) if checked else records
+        records: list[Record] = [fi, *reports]
+        items: Iterable[StreamItem] = (
+            RuleEngine().run(header, records, receiver=ReceiverProfile("BE")) if checked else records
+        )
         outcome = store_file(engine, packet, header, items)
         assert outcome.records_stored == len(reports) + 1, outcome.findings
         reconcile_file(engine, outcome.file_id, settings)
