@@ -24,7 +24,7 @@ from exchange.errors import ExchangeError
 
 FORMATS = ("table", "csv", "parquet", "json")
 # Rows per Parquet row group: what an export holds in memory at most, as Python rows and as Arrow.
-PARQUET_ROWS_PER_GROUP = 10_000
+PARQUET_ROWS_PER_GROUP = 5_000
 
 
 class OutputError(ExchangeError):
