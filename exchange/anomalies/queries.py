@@ -215,11 +215,14 @@ def _of_files(connection: Connection, file_ids: tuple[int, ...]) -> ColumnElemen
 
 
 def _of_institution(text: str) -> ColumnElement[bool]:
-    """An institution as an analyst names it: its key (`LU:LU12345678`) or its IN alone."""
-    country, _, number = text.strip().rpartition(":")
-    if country:
-        return Flag.institution == f"{country.upper()}:{compact_unchecked(number)}"
-    return Flag.institution.endswith(":" + compact_unchecked(number), autoescape=True)
+    """An institution as an analyst names it: its key (`LU:LU12345678`, `name:...` for one that gave no
+    IN, see fi_identity.py) or its IN alone."""
+    country, _, number = text.strip().partition(":")
+    if not number:
+        return Flag.institution.endswith(":" + compact_unchecked(country), autoescape=True)
+    if country.casefold() == "name":
+        return Flag.institution == "name:" + " ".join(number.casefold().split())
+    return Flag.institution == f"{country.strip().upper()}:{compact_unchecked(number)}"
 
 
 def count_flags(connection: Connection, query: FlagQuery) -> int:
