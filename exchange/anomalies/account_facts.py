@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, selectinload
 
+from exchange.anomalies.disputed import disputed_of
 from exchange.anomalies.facts import (
     AccountFacts,
     InstitutionRef,
@@ -51,8 +52,9 @@ def account_facts(connection: Connection, chain_ids: Collection[int]) -> Iterato
             registry = registry_records(connection, confident)
             periods = periods_of(connection, {row.file_id for row in rows})
             fis = institution_refs(connection, {r.reporting_fi_id for r in rows if r.reporting_fi_id})
+            disputed = disputed_of(connection, [row.id for row in rows])
             for row in rows:
-                yield _account(row, periods[row.file_id], matches, registry, fis)
+                yield _account(row, periods[row.file_id], matches, registry, fis, disputed.get(row.id, ()))
             session.expunge_all()
 
 
@@ -62,6 +64,7 @@ def _account(
     matches: Mapping[int, MatchFacts],
     registry: Mapping[int, TaxpayerRecord],
     fis: Mapping[int, InstitutionRef],
+    record_errors: tuple[int, ...],
 ) -> AccountFacts:
     doc = row.doc_record
     return AccountFacts(
@@ -71,7 +74,7 @@ def _account(
         file_id=row.file_id,
         sender=doc.sender,
         period_end=period_end,
-        balance=row.balance,
+        balance=None if record_errors else row.balance,
         currency=row.currency,
         parties=tuple(_party(party, matches.get(party.id), registry) for party in row.parties),
         payments=tuple(PaymentFacts(p.type, p.amount, p.currency) for p in row.payments),
@@ -79,6 +82,7 @@ def _account(
         dormant=bool(row.dormant),
         undocumented=bool(row.undocumented),
         institution=fis.get(row.reporting_fi_id) if row.reporting_fi_id is not None else None,
+        record_errors=record_errors,
     )
 
 

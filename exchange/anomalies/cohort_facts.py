@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 
 from exchange.anomalies.cohort import IncomeBand, band_of, income_bands, log_ratio
+from exchange.anomalies.disputed import balance_disputed
 from exchange.anomalies.facts import Cohort
 from exchange.anomalies.holdings import holdings
 from exchange.reconcile.models import PartyMatch
@@ -94,7 +95,8 @@ def cohorts_in_store(connection: Connection, year: int, settings: Settings) -> d
 
 
 def _holders(year: int, bands: Sequence[IncomeBand], currency: str) -> Select[Any]:
-    """One row per holder: band index, total income, and the sum of their balances, when positive."""
+    """One row per holder: band index, total income, and the sum of their balances, when positive. A
+    balance a record error disputes is left out, as `TaxpayerYearFacts.balances` leaves it out."""
     total = func.sum(AccountReportRow.balance)
     return (
         holdings()
@@ -107,6 +109,7 @@ def _holders(year: int, bands: Sequence[IncomeBand], currency: str) -> Select[An
         .where(
             MessageHeaderRow.reporting_period.between(date(year, 1, 1), date(year, 12, 31)),
             AccountReportRow.currency == currency,
+            ~balance_disputed(),
         )
         .group_by(PartyMatch.taxpayer_id, TaxReturn.total_income)
         .having(total > 0)

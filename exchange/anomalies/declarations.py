@@ -7,6 +7,10 @@ Rules come in three scopes, by what they need to see at once:
 - `institution`: one reporting financial institution of one sender in one reporting year.
 
 A check yields `Hit`s; the evaluation turns them into flags that follow the data.
+
+A balance that a record error disputes (record_errors.py) reaches a check as None: every rule says in
+`on_record_error` what it does then, and adds the codes to the evidence (`record_errors`) of a hit the
+record's balance would have fed.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from exchange.anomalies.facts import AccountFacts, InstitutionFacts, TaxpayerYearFacts
 from exchange.settings import Settings
@@ -77,6 +81,7 @@ class FlagRule(Generic[F]):
     scope: Scope
     thresholds: tuple[str, ...]  # names of the Settings fields the check reads
     evidence: tuple[str, ...]  # the keys of every hit's evidence
+    on_record_error: str  # one sentence: what it does with a balance a record error disputes
     check: Check[F]
 
     def describe(self, settings: Settings) -> dict[str, Any]:
@@ -89,6 +94,7 @@ class FlagRule(Generic[F]):
             "scope": self.scope.value,
             "thresholds": {name: _plain(getattr(settings, name)) for name in self.thresholds},
             "evidence": list(self.evidence),
+            "on_record_error": self.on_record_error,
         }
 
 
@@ -109,6 +115,7 @@ class About:
     why: str
     severity: Severity
     evidence: tuple[str, ...]
+    on_record_error: str
     thresholds: tuple[str, ...] = ()
 
 
@@ -121,6 +128,7 @@ def _declare(about: About, scope: Scope, check: Check[F]) -> FlagRule[F]:
         scope=scope,
         thresholds=about.thresholds,
         evidence=about.evidence,
+        on_record_error=about.on_record_error,
         check=check,
     )
 
@@ -148,6 +156,10 @@ def institution_rule(
     return declare
 
 
-def money(value: Decimal) -> str:
-    """An amount as evidence: exact text with two decimals."""
-    return f"{value:.2f}"
+@overload
+def money(value: Decimal) -> str: ...
+@overload
+def money(value: Decimal | None) -> str | None: ...
+def money(value: Decimal | None) -> str | None:
+    """An amount as evidence: exact text with two decimals; None for a balance a record error disputes."""
+    return None if value is None else f"{value:.2f}"

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from exchange.anomalies.account_facts import account_facts
 from exchange.anomalies.cohort_facts import Cohorts
 from exchange.anomalies.declarations import FlagRule, Hit
+from exchange.anomalies.disputed import note_disputed_balances
 from exchange.anomalies.events import (
     EventType,
     FlagChanges,
@@ -188,6 +189,8 @@ def _evaluate(
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, not {batch_size}")
     with evaluation_session(engine) as session, worklist(session.connection()) as work:
+        # Before any facts are read: a balance the file's record errors dispute must not feed a flag.
+        note_disputed_balances(session.connection(), file_id)
         if file_id is None:
             work.add_store()
         else:

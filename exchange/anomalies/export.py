@@ -1,21 +1,34 @@
 """Writing analyst results: a readable table for a terminal, CSV, JSON and Parquet for other tools.
 
 Rows are plain dicts; each format is given the columns it writes and their kinds, so amounts stay exact
-(text in CSV and JSON, DECIMAL(18,2) in Parquet) and times stay UTC.
+(text in CSV and JSON, DECIMAL(18,2) in Parquet) and times stay UTC. CSV, JSON and Parquet take rows as
+they come and write them at once (Parquet a row group at a time), so an export of every row holds one
+row group at most; each writer returns how many rows it wrote. The terminal table needs its widths, so
+it takes a page of rows.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
+from exchange.errors import ExchangeError
+
 FORMATS = ("table", "csv", "parquet", "json")
+# Rows per Parquet row group: what an export holds in memory at most, as Python rows and as Arrow.
+PARQUET_ROWS_PER_GROUP = 5_000
+
+
+class OutputError(ExchangeError):
+    """The output file cannot be written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +48,10 @@ FLAG_COLUMNS = (
     Column("taxpayer_id", "int"),
     Column("national_id", "text", "taxpayer"),
     Column("taxpayer_score", "float", "risk"),
+    Column("party_id", "int"),
+    # Filled for a flag about no known taxpayer (ID01): whom to search for.
+    Column("reported_name", "text", "reported as"),
+    Column("reported_tin", "text", "reported TIN"),
     Column("sender", "text", "from"),
     Column("reporting_year", "int", "year"),
     Column("institution", "text"),
@@ -54,6 +71,16 @@ STUDY_COLUMNS = (
     Column("subjects", "int", "subjects"),
     Column("amount_total", "amount", "amount"),
     Column("suppressed", "bool"),
+)
+AUDIT_COLUMNS = (
+    Column("id", "int", "id"),
+    Column("at", "time", "at (UTC)"),
+    Column("actor", "text", "actor"),
+    Column("action", "text", "action"),
+    Column("subject", "text", "subject"),
+    Column("row_count", "int", "rows"),
+    Column("output_format", "text", "format"),
+    Column("details", "json", "details"),
 )
 
 
@@ -78,19 +105,40 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def write_json(rows: Sequence[dict[str, Any]], stream: IO[str]) -> None:
-    json.dump(list(rows), stream, indent=2, sort_keys=True, default=_json_value)
+def write_json(rows: Iterable[dict[str, Any]], stream: IO[str]) -> int:
+    """A JSON array of the rows, one object after the other as they come."""
+    count = 0
+    stream.write("[")
+    for row in rows:
+        text = json.dumps(row, indent=2, sort_keys=True, default=_json_value)
+        stream.write(("\n" if count == 0 else ",\n") + "\n".join("  " + line for line in text.splitlines()))
+        count += 1
+    stream.write("\n]\n" if count else "]\n")
+    return count
+
+
+def write_one_json(row: dict[str, Any], stream: IO[str]) -> None:
+    json.dump(row, stream, indent=2, sort_keys=True, default=_json_value)
     stream.write("\n")
 
 
-def write_csv(rows: Sequence[dict[str, Any]], columns: Sequence[Column], stream: IO[str]) -> None:
+def write_csv(rows: Iterable[dict[str, Any]], columns: Sequence[Column], stream: IO[str]) -> int:
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow([column.name for column in columns])
+    count = 0
     for row in rows:
         writer.writerow([_text(row.get(column.name), column.kind) for column in columns])
+        count += 1
+    return count
 
 
-def write_parquet(rows: Sequence[dict[str, Any]], columns: Sequence[Column], path: Path) -> None:
+def write_parquet(
+    rows: Iterable[dict[str, Any]],
+    columns: Sequence[Column],
+    stream: IO[bytes],
+    rows_per_group: int | None = None,
+) -> int:
+    """Parquet by row groups of `rows_per_group` (`PARQUET_ROWS_PER_GROUP`) rows, each written when full."""
     import pyarrow as pa  # heavy: only the Parquet export pays for it
     import pyarrow.parquet as pq
 
@@ -104,16 +152,48 @@ def write_parquet(rows: Sequence[dict[str, Any]], columns: Sequence[Column], pat
         "json": pa.string(),
     }
     schema = pa.schema([pa.field(column.name, types[column.kind]) for column in columns])
-    data = [
-        {
-            column.name: _text(row.get(column.name), "json")
-            if column.kind == "json"
-            else row.get(column.name)
-            for column in columns
-        }
-        for row in rows
-    ]
-    pq.write_table(pa.Table.from_pylist(data, schema=schema), path)
+    size = rows_per_group or PARQUET_ROWS_PER_GROUP
+    count = 0
+    with pq.ParquetWriter(stream, schema) as writer:
+        iterator = iter(rows)
+        while group := list(islice(iterator, size)):
+            data = [
+                {
+                    column.name: _text(row.get(column.name), "json")
+                    if column.kind == "json"
+                    else row.get(column.name)
+                    for column in columns
+                }
+                for row in group
+            ]
+            writer.write_table(pa.Table.from_pylist(data, schema=schema), row_group_size=size)
+            count += len(group)
+    return count
+
+
+@contextmanager
+def output_file(path: Path, binary: bool = False) -> Iterator[IO[Any]]:
+    """The file an export is written to. A file that cannot be opened or written is one line naming
+    it; one left half written by a failure is removed, so that no partial export passes for whole."""
+    try:
+        stream: IO[Any] = path.open("wb") if binary else path.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with stream:
+            yield stream
+    except OSError as exc:
+        _remove(path)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        _remove(path)
+        raise
+
+
+def _remove(path: Path) -> None:
+    # Nothing was left, or nothing can be done about it: the error being raised is what matters.
+    with suppress(OSError):
+        path.unlink()
 
 
 def render_table(rows: Sequence[dict[str, Any]], columns: Sequence[Column]) -> str:
@@ -140,4 +220,6 @@ def _cell(value: Any, kind: str) -> str:
         return str(value.strftime("%Y-%m-%d %H:%M"))
     if kind == "float":
         return f"{value:.1f}"
+    if kind == "json":
+        return json.dumps(value, sort_keys=True)
     return str(value)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from exchange.records import PartyKind
 
@@ -116,7 +117,11 @@ class InstitutionRef:
 
 @dataclass(frozen=True, slots=True)
 class AccountFacts:
-    """The current version of one account report."""
+    """The current version of one account report.
+
+    `balance` is None when a record error of its file disputes it (`record_errors` holds the codes,
+    see record_errors.py): no rule may use it, but a rule that does not need it still fires.
+    """
 
     chain_id: int
     account_report_id: int
@@ -124,7 +129,7 @@ class AccountFacts:
     file_id: int
     sender: str
     period_end: date
-    balance: Decimal
+    balance: Decimal | None
     currency: str
     parties: tuple[PartyFacts, ...]
     payments: tuple[PaymentFacts, ...] = ()
@@ -132,6 +137,7 @@ class AccountFacts:
     dormant: bool = False
     undocumented: bool = False
     institution: InstitutionRef | None = None
+    record_errors: tuple[int, ...] = ()
 
     @property
     def year(self) -> int:
@@ -141,6 +147,10 @@ class AccountFacts:
     def holder(self) -> PartyFacts:
         return self.parties[0]
 
+    def error_evidence(self) -> dict[str, Any]:
+        """The record errors disputing its balance, for a hit's evidence (nothing when there are none)."""
+        return {"record_errors": list(self.record_errors)} if self.record_errors else {}
+
     @property
     def scope_key(self) -> str:
         return account_scope(self.chain_id)
@@ -148,15 +158,17 @@ class AccountFacts:
 
 @dataclass(frozen=True, slots=True)
 class HeldAccount:
-    """A live account report whose holder is confidently matched to the taxpayer."""
+    """A live account report whose holder is confidently matched to the taxpayer; `balance` is None when
+    a record error disputes it (the codes in `record_errors`)."""
 
     chain_id: int
     account_report_id: int
     sender: str
-    balance: Decimal
+    balance: Decimal | None
     currency: str
     payments: tuple[PaymentFacts, ...] = ()
     institution: InstitutionRef | None = None
+    record_errors: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +202,30 @@ class TaxpayerYearFacts:
 
     def in_currency(self, currency: str) -> tuple[HeldAccount, ...]:
         return tuple(account for account in self.accounts if account.currency == currency)
+
+    def balances(self, currency: str) -> Balances:
+        """The sum of the balances in `currency` that mean something, and the accounts left out of it."""
+        held = self.in_currency(currency)
+        known = tuple(account for account in held if account.balance is not None)
+        total = sum((account.balance for account in known if account.balance is not None), Decimal(0))
+        return Balances(total, known, tuple(account for account in held if account.balance is None))
+
+
+@dataclass(frozen=True, slots=True)
+class Balances:
+    """A taxpayer's balances in one currency: the total of the meaningful ones, which they are, and the
+    accounts whose balance a record error disputes."""
+
+    total: Decimal
+    counted: tuple[HeldAccount, ...]
+    left_out: tuple[HeldAccount, ...]
+
+    def evidence(self) -> dict[str, Any]:
+        """What a hit built on the total says about the balances it left out (nothing when none were)."""
+        if not self.left_out:
+            return {}
+        codes = sorted({code for account in self.left_out for code in account.record_errors})
+        return {"balances_left_out": len(self.left_out), "record_errors": codes}
 
 
 @dataclass(frozen=True, slots=True)

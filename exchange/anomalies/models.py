@@ -1,5 +1,6 @@
 """Tables of the flags: each flag with its evidence, the events case management receives, each
-taxpayer's combined risk score (the audit of analyst queries is `exchange.audit`).
+taxpayer's combined risk score, the balances record errors dispute (the audit of analyst queries is
+`exchange.audit`).
 
 A flag is never deleted: a retraction keeps the row (state `retracted`) so that what an analyst saw
 yesterday can still be explained today. `fingerprint` names what a flag is about (rule, scope,
@@ -70,3 +71,15 @@ class TaxpayerRisk(Base):
     flags: Mapped[int] = mapped_column(Integer)
     max_severity: Mapped[str | None] = mapped_column(String(8))
     updated_at: Mapped[datetime] = mapped_column()
+
+
+class DisputedBalance(Base):
+    """A stored account report whose balance a record error of its file says is wrong (the codes of
+    `record_errors.BALANCE_ERRORS`): the flags leave that balance out. Derived from the file's findings
+    when the file is evaluated, so that the per-record path is one indexed look-up, not a search of
+    each finding's DocRefIds."""
+
+    __tablename__ = "disputed_balance"
+
+    account_report_id: Mapped[int] = mapped_column(Id, ForeignKey("account_report.id"), primary_key=True)
+    code: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,21 +1,53 @@
-"""What analysts ask of the flags: a filtered, sorted page of them, and one flag with its evidence
-and the match explanation behind it."""
+"""What analysts ask of the flags: the flags a query selects, streamed in its order, and one flag with
+its evidence and the match explanation behind it.
+
+A list is read from the database in chunks (`STREAM_CHUNK` rows; a server-side cursor on PostgreSQL)
+and handed on row by row, so an export of every flag holds one chunk in memory, not the result.
+A flag about no known taxpayer (ID01 above all: a person the registry does not know) carries the
+reported person's name and TIN, so that the analyst can search for them; the others name their
+taxpayer by national id.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from exchange.anomalies.facts import ACCOUNT_SCOPE, TAXPAYER_SCOPE, institution_scope
 from exchange.anomalies.models import Flag, TaxpayerRisk
 from exchange.anomalies.rules import rule_name, rule_of
+from exchange.anomalies.scopes import institutions_of_file
 from exchange.reconcile.models import PartyMatch
 from exchange.registry.identifiers import compact_unchecked
 from exchange.registry.models import Taxpayer
-from exchange.store.models import AccountReportRow, DocRecord
+from exchange.store.models import (
+    AccountReportRow,
+    DocRecord,
+    MessageHeaderRow,
+    PartyNameRow,
+    PartyTinRow,
+)
 
 STATES = ("raised", "retracted", "all")
 SORTS: dict[str, ColumnElement[Any] | InstrumentedAttribute[Any]] = {
@@ -28,6 +60,8 @@ SORTS: dict[str, ColumnElement[Any] | InstrumentedAttribute[Any]] = {
     "year": Flag.reporting_year,
     "id": Flag.id,
 }
+# Rows read from the database at a time while a list is streamed.
+STREAM_CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -41,24 +75,83 @@ class FlagQuery:
     national_id: str | None = None
     taxpayer_id: int | None = None
     min_score: float | None = None
+    file_ids: tuple[int, ...] = ()
+    institutions: tuple[str, ...] = ()
+    raised_since: datetime | None = None
+    raised_until: datetime | None = None
     state: str = "raised"
     sort: str = "score"
     descending: bool = True
-    limit: int = 50
+    limit: int | None = None  # None: every flag that matches
     offset: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The query as the audit records it (JSON)."""
         values = asdict(self)
-        for name in ("min_amount", "max_amount"):
-            if values[name] is not None:
-                values[name] = str(values[name])
-        return {name: list(value) if isinstance(value, tuple) else value for name, value in values.items()}
+        for name, value in values.items():
+            if isinstance(value, Decimal):
+                values[name] = str(value)
+            elif isinstance(value, datetime):
+                values[name] = value.isoformat()
+            elif isinstance(value, tuple):
+                values[name] = list(value)
+        return values
 
 
-def _selection(query: FlagQuery) -> Select[Flag, str, float]:
+def _first_name() -> ColumnElement[str | None]:
+    """The reported party's first name as one text, for a flag that names no taxpayer."""
+    given = func.coalesce(PartyNameRow.first_name, "")
+    family = func.coalesce(PartyNameRow.last_name, "")
+    name = func.coalesce(PartyNameRow.full_name, func.trim(given + literal(" ") + family))
+    first = (
+        select(name)
+        .where(PartyNameRow.party_id == Flag.party_id)
+        .order_by(PartyNameRow.position)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return case((Flag.taxpayer_id.is_(None), first), else_=None)
+
+
+def _first_tin() -> ColumnElement[str | None]:
+    first = (
+        select(PartyTinRow.value)
+        .where(PartyTinRow.party_id == Flag.party_id)
+        .order_by(PartyTinRow.position)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return case((Flag.taxpayer_id.is_(None), first), else_=None)
+
+
+_COLUMNS = (
+    Flag.id,
+    Flag.code,
+    Flag.severity,
+    Flag.score,
+    Flag.state,
+    Flag.taxpayer_id,
+    Taxpayer.national_id,
+    TaxpayerRisk.score.label("taxpayer_score"),
+    Flag.party_id,
+    _first_name().label("reported_name"),
+    _first_tin().label("reported_tin"),
+    Flag.sender,
+    Flag.reporting_year,
+    Flag.institution,
+    Flag.amount,
+    Flag.currency,
+    Flag.raised_at,
+    Flag.retracted_at,
+    Flag.account_report_id,
+    Flag.evidence,
+)
+
+
+def _selection(connection: Connection, query: FlagQuery) -> Select[Any]:
     statement = (
-        select(Flag, Taxpayer.national_id, TaxpayerRisk.score)
+        select(*_COLUMNS)
+        .select_from(Flag)
         .outerjoin(Taxpayer, Taxpayer.id == Flag.taxpayer_id)
         .outerjoin(TaxpayerRisk, TaxpayerRisk.taxpayer_id == Flag.taxpayer_id)
     )
@@ -83,62 +176,117 @@ def _selection(query: FlagQuery) -> Select[Flag, str, float]:
         conditions.append(Flag.taxpayer_id == query.taxpayer_id)
     if query.min_score is not None:
         conditions.append(TaxpayerRisk.score >= query.min_score)
+    if query.file_ids:
+        conditions.append(_of_files(connection, query.file_ids))
+    if query.institutions:
+        conditions.append(or_(*(_of_institution(text) for text in query.institutions)))
+    if query.raised_since is not None:
+        conditions.append(Flag.raised_at >= query.raised_since)
+    if query.raised_until is not None:
+        conditions.append(Flag.raised_at < query.raised_until)
     return statement.where(*conditions)
 
 
-def count_flags(session: Session, query: FlagQuery) -> int:
-    total: int = session.scalar(select(func.count()).select_from(_selection(query).subquery())) or 0
+def _of_files(connection: Connection, file_ids: tuple[int, ...]) -> ColumnElement[bool]:
+    """The flags of the scopes the files touch, as their evaluation sees them: the account chains of
+    their reports, the years of the taxpayers matched in them, and their institutions."""
+    chains = (
+        select(literal(ACCOUNT_SCOPE) + cast(DocRecord.chain_id, String))
+        .join(AccountReportRow, AccountReportRow.doc_record_id == DocRecord.id)
+        .where(AccountReportRow.file_id.in_(file_ids))
+    )
+    year = cast(extract("year", MessageHeaderRow.reporting_period), Integer)
+    matched = exists().where(
+        PartyMatch.file_id.in_(file_ids),
+        PartyMatch.taxpayer_id == Flag.taxpayer_id,
+        MessageHeaderRow.file_id == PartyMatch.file_id,
+        year == Flag.reporting_year,
+    )
+    institutions = [
+        institution_scope(*institution)
+        for file_id in file_ids
+        for institution in institutions_of_file(connection, file_id)
+    ]
+    return or_(
+        Flag.scope_key.in_(chains),
+        and_(Flag.scope_key.startswith(TAXPAYER_SCOPE), matched),
+        Flag.scope_key.in_(institutions),
+    )
+
+
+def _of_institution(text: str) -> ColumnElement[bool]:
+    """An institution as an analyst names it: its key (`LU:LU12345678`, `name:...` for one that gave no
+    IN, see fi_identity.py) or its IN alone."""
+    country, _, number = text.strip().partition(":")
+    if not number:
+        return Flag.institution.endswith(":" + compact_unchecked(country), autoescape=True)
+    if country.casefold() == "name":
+        return Flag.institution == "name:" + " ".join(number.casefold().split())
+    return Flag.institution == f"{country.strip().upper()}:{compact_unchecked(number)}"
+
+
+def count_flags(connection: Connection, query: FlagQuery) -> int:
+    counted = select(func.count()).select_from(_selection(connection, query).subquery())
+    total: int = connection.scalar(counted) or 0
     return total
 
 
-def list_flags(session: Session, query: FlagQuery) -> list[dict[str, Any]]:
-    """One page of flags, as plain rows."""
+def iter_flags(connection: Connection, query: FlagQuery) -> Iterator[dict[str, Any]]:
+    """The flags the query selects, in its order, from `offset` on and at most `limit` of them (all
+    without a limit), as plain rows; read `STREAM_CHUNK` rows at a time."""
     key = SORTS[query.sort]
     order = key.desc() if query.descending else key.asc()
     statement = (
-        _selection(query)
+        _selection(connection, query)
         .order_by(order.nulls_last(), Flag.id.desc() if query.descending else Flag.id)
-        .limit(query.limit)
         .offset(query.offset)
     )
-    return [_row(flag, national_id, score) for flag, national_id, score in session.execute(statement)]
+    if query.limit is not None:
+        statement = statement.limit(query.limit)
+    result = connection.execution_options(yield_per=STREAM_CHUNK).execute(statement)
+    for row in result:
+        yield _row(row._mapping)
 
 
-def _row(flag: Flag, national_id: str | None, taxpayer_score: float | None) -> dict[str, Any]:
+def _row(found: Any) -> dict[str, Any]:
     return {
-        "id": flag.id,
-        "code": flag.code,
-        "name": rule_name(flag.code),
-        "severity": flag.severity,
-        "score": flag.score,
-        "state": flag.state,
-        "taxpayer_id": flag.taxpayer_id,
-        "national_id": national_id,
-        "taxpayer_score": taxpayer_score,
-        "sender": flag.sender,
-        "reporting_year": flag.reporting_year,
-        "institution": flag.institution,
-        "amount": flag.amount,
-        "currency": flag.currency,
-        "raised_at": flag.raised_at,
-        "retracted_at": flag.retracted_at,
-        "evidence": flag.evidence,
+        "id": found["id"],
+        "code": found["code"],
+        "name": rule_name(found["code"]),
+        "severity": found["severity"],
+        "score": found["score"],
+        "state": found["state"],
+        "taxpayer_id": found["taxpayer_id"],
+        "national_id": found["national_id"],
+        "taxpayer_score": found["taxpayer_score"],
+        "party_id": found["party_id"],
+        "reported_name": found["reported_name"],
+        "reported_tin": found["reported_tin"],
+        "sender": found["sender"],
+        "reporting_year": found["reporting_year"],
+        "institution": found["institution"],
+        "amount": found["amount"],
+        "currency": found["currency"],
+        "raised_at": found["raised_at"],
+        "retracted_at": found["retracted_at"],
+        "evidence": found["evidence"],
     }
 
 
 def show_flag(session: Session, flag_id: int) -> dict[str, Any] | None:
     """One flag with its rule, its evidence, the account it is about, the match explanation of the
     reported party, and the taxpayer's other raised flags."""
-    found = session.execute(_selection(FlagQuery(state="all")).where(Flag.id == flag_id)).first()
+    connection = session.connection()
+    statement = _selection(connection, FlagQuery(state="all")).where(Flag.id == flag_id)
+    found = connection.execute(statement).first()
     if found is None:
         return None
-    flag, national_id, score = found
-    shown = _row(flag, national_id, score)
-    rule = rule_of(flag.code)
+    shown = _row(found._mapping)
+    rule = rule_of(shown["code"])
     shown["rule"] = None if rule is None else {"why": rule.why, "scope": rule.scope.value}
-    shown["account"] = _account(session, flag.account_report_id)
-    shown["match"] = _match(session, flag.party_id)
-    shown["other_flags"] = _others(session, flag)
+    shown["account"] = _account(session, found.account_report_id)
+    shown["match"] = _match(session, shown["party_id"])
+    shown["other_flags"] = _others(session, flag_id, shown["taxpayer_id"])
     return shown
 
 
@@ -175,12 +323,12 @@ def _match(session: Session, party_id: int | None) -> dict[str, Any] | None:
     }
 
 
-def _others(session: Session, flag: Flag) -> list[dict[str, Any]]:
-    if flag.taxpayer_id is None:
+def _others(session: Session, flag_id: int, taxpayer_id: int | None) -> list[dict[str, Any]]:
+    if taxpayer_id is None:
         return []
     query = (
         select(Flag.id, Flag.code, Flag.severity, Flag.reporting_year)
-        .where(Flag.taxpayer_id == flag.taxpayer_id, Flag.state == "raised", Flag.id != flag.id)
+        .where(Flag.taxpayer_id == taxpayer_id, Flag.state == "raised", Flag.id != flag_id)
         .order_by(Flag.id)
     )
     return [

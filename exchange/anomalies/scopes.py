@@ -110,7 +110,7 @@ class Worklist:
             .distinct()
         )
         self._insert_taxpayer_years(union(_matched_in_chains(), _named_by_chain_flags()))
-        self.institutions |= _institutions_of_file(self.connection, file_id)
+        self.institutions |= institutions_of_file(self.connection, file_id)
 
     def add_store(self) -> None:
         """Every chain, taxpayer year and institution year in the store, and those of every raised flag
@@ -224,7 +224,7 @@ def _raised_institution_flags(connection: Connection) -> set[Institution]:
     }
 
 
-def _institutions_of_file(connection: Connection, file_id: int) -> set[Institution]:
+def institutions_of_file(connection: Connection, file_id: int) -> set[Institution]:
     query = (
         select(ReportingFIRow.id, ReceivedFile.sender, MessageHeaderRow.reporting_period)
         .join(ReceivedFile, ReceivedFile.id == ReportingFIRow.file_id)

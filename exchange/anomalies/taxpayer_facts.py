@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from exchange.anomalies.cohort_facts import Cohorts
+from exchange.anomalies.disputed import disputed_of
 from exchange.anomalies.facts import Cohort, HeldAccount, PaymentFacts, TaxpayerYearFacts
 from exchange.anomalies.fi_identity import institution_refs
 from exchange.anomalies.holdings import holdings
@@ -66,17 +67,20 @@ def held_accounts(
         rows.extend(connection.execute(query).all())
     payments = _payments(connection, [row[1] for row in rows])
     fis = institution_refs(connection, {row[6] for row in rows if row[6] is not None})
+    disputed = disputed_of(connection, [row[1] for row in rows])
     held: dict[tuple[int, int], list[HeldAccount]] = defaultdict(list)
     for taxpayer_id, report_id, chain_id, sender, balance, currency, fi_id, period in rows:
+        errors = disputed.get(report_id, ())
         held[(taxpayer_id, period.year)].append(
             HeldAccount(
                 chain_id,
                 report_id,
                 sender,
-                balance,
+                None if errors else balance,
                 currency,
                 tuple(payments.get(report_id, ())),
                 fis.get(fi_id) if fi_id is not None else None,
+                errors,
             )
         )
     return held

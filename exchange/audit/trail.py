@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Engine, Integer, String, insert, select
+from sqlalchemy import JSON, Engine, Integer, String, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exchange.models import Base
 from exchange.store.types import Id
 
+T = TypeVar("T")
+
 ANALYST_ENV = "EXCHANGE_ANALYST"
 OPERATOR_ENV = "EXCHANGE_OPERATOR"
+AUDITOR_ENV = "EXCHANGE_AUDITOR"
 
 
 class AuditEntry(Base):
@@ -67,6 +71,43 @@ def record(
         )
         entry_id: int = inserted.scalar_one()
     return entry_id
+
+
+@dataclass
+class AuditedAct:
+    """An act being audited: its entry, and the rows it has shown so far."""
+
+    entry_id: int
+    rows: int = 0
+
+    def counted(self, rows: Iterable[T]) -> Iterator[T]:
+        """The rows, counted as they are handed on."""
+        for row in rows:
+            self.rows += 1
+            yield row
+
+
+@contextmanager
+def audited(
+    engine: Engine,
+    actor: str,
+    action: str,
+    details: dict[str, Any] | None = None,
+    *,
+    subject: str | None = None,
+    output_format: str | None = None,
+) -> Iterator[AuditedAct]:
+    """Record an act before it shows anything, then the rows it showed once it is done: a streamed
+    export knows its count only at the end. An act that fails halfway keeps the rows it did show.
+    Close what reads the rows before the block ends (SQLite: one writer at a time)."""
+    act = AuditedAct(record(engine, actor, action, details, subject=subject, output_format=output_format))
+    try:
+        yield act
+    finally:
+        with engine.begin() as connection:
+            connection.execute(
+                update(AuditEntry).where(AuditEntry.id == act.entry_id).values(row_count=act.rows)
+            )
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,17 @@
 """`exchange flags`: what analysts query — flagged mismatches with filters, one flag's evidence and match
 explanation, aggregate study tables, the rules themselves — and `flags evaluate` for operators.
 
-Every analyst query (list, show, study) is recorded in the audit table before its result is printed.
+Every analyst query (list, show, study) is recorded in the audit trail before its result is shown,
+and completed with the rows it showed. An export writes every flag that matches, streamed, unless
+`--limit` is given; the terminal table shows a page. Before the registry is loaded, or while files
+wait to be matched against it, the commands say so (on stderr): the flags that need it are not there.
 """
 
 from __future__ import annotations
 
-import io
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,23 +21,23 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from exchange.anomalies import FLAG_RULES, evaluate_all, evaluate_file
-from exchange.anomalies.audit import ANALYST_ENV, current_analyst, record_query
+from exchange.anomalies.audit import ANALYST_ENV, audited_query, current_analyst, flag_subject
 from exchange.anomalies.events import FlagChanges
-from exchange.anomalies.export import (
-    FLAG_COLUMNS,
-    FORMATS,
-    STUDY_COLUMNS,
-    Column,
-    render_table,
-    write_csv,
-    write_json,
-    write_parquet,
-)
-from exchange.anomalies.queries import SORTS, STATES, FlagQuery, count_flags, list_flags, show_flag
+from exchange.anomalies.export import FLAG_COLUMNS, STUDY_COLUMNS, write_one_json
+from exchange.anomalies.queries import SORTS, STATES, FlagQuery, count_flags, iter_flags, show_flag
 from exchange.anomalies.study import study_table
 from exchange.cli.context import CliContext, emit, json_option, pass_context
+from exchange.cli.options import time_window_options
+from exchange.cli.results import (
+    AMOUNT,
+    format_options,
+    limit_option,
+    open_target,
+    page_size,
+)
 from exchange.cli.store_access import open_store
 from exchange.errors import ExchangeError
+from exchange.reconcile.awaiting import registry_notice
 
 
 class FlagNotFoundError(ExchangeError):
@@ -46,45 +49,6 @@ analyst_option = click.option(
     envvar=ANALYST_ENV,
     help=f"Who is asking, for the audit (also {ANALYST_ENV}; default: the OS user).",
 )
-
-
-def _format_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    command = click.option(
-        "--output",
-        "-o",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Write to this file instead of the terminal (required for parquet).",
-    )(command)
-    return click.option(
-        "--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True
-    )(command)
-
-
-def _write(
-    rows: Sequence[dict[str, Any]],
-    columns: Sequence[Column],
-    output_format: str,
-    output: Path | None,
-    footer: str = "",
-) -> None:
-    if output_format == "parquet":
-        if output is None:
-            raise click.UsageError("--format parquet needs --output FILE")
-        write_parquet(rows, columns, output)
-    else:
-        buffer = io.StringIO()
-        if output_format == "csv":
-            write_csv(rows, columns, buffer)
-        elif output_format == "json":
-            write_json(rows, buffer)
-        else:
-            buffer.write(render_table(rows, columns) + ("\n" + footer if footer else "") + "\n")
-        if output is None:
-            sys.stdout.write(buffer.getvalue())
-        else:
-            output.write_text(buffer.getvalue())
-    if output is not None:
-        click.echo(f"{len(rows)} rows written to {output}", err=True)
 
 
 @click.group("flags", invoke_without_command=True)
@@ -100,19 +64,35 @@ def _write(
     multiple=True,
     help="Only flags of this severity (repeatable).",
 )
-@click.option("--min-amount", type=Decimal, help="Only flags whose amount is at least this.")
-@click.option("--max-amount", type=Decimal, help="Only flags whose amount is at most this.")
+@click.option("--min-amount", type=AMOUNT, help="Only flags whose amount is at least this.")
+@click.option("--max-amount", type=AMOUNT, help="Only flags whose amount is at most this.")
 @click.option("--taxpayer", "national_id", help="Only flags about the taxpayer with this national id.")
 @click.option("--taxpayer-id", type=int, help="Only flags about the taxpayer with this internal id.")
 @click.option(
     "--min-score", type=click.FloatRange(0, 100), help="Only taxpayers whose risk score is at least this."
 )
+@click.option(
+    "--file",
+    "file_ids",
+    type=int,
+    multiple=True,
+    help="Only flags of what this stored file touches: its accounts, their holders' years, its "
+    "institutions (repeatable).",
+)
+@click.option(
+    "--institution",
+    "institutions",
+    multiple=True,
+    help="Only flags about this reporting institution: LU:LU12345678, or its IN alone (repeatable).",
+)
+@time_window_options
 @click.option("--state", type=click.Choice(STATES), default="raised", show_default=True)
 @click.option("--sort", type=click.Choice(sorted(SORTS)), default="score", show_default=True)
 @click.option("--asc", "ascending", is_flag=True, help="Sort ascending (default: descending).")
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@limit_option("flags")
 @click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True)
-@_format_options
+@format_options
+@click.option("--json", "as_json", is_flag=True, help="Print the flags as JSON (--format json).")
 @analyst_option
 @pass_context
 def flags_group(
@@ -126,21 +106,31 @@ def flags_group(
     national_id: str | None,
     taxpayer_id: int | None,
     min_score: float | None,
+    file_ids: tuple[int, ...],
+    institutions: tuple[str, ...],
+    since: datetime | None,
+    until: datetime | None,
     state: str,
     sort: str,
     ascending: bool,
-    limit: int,
+    limit: int | None,
     offset: int,
     output_format: str,
     output: Path | None,
+    as_json: bool,
     analyst: str | None,
 ) -> None:
-    """Flagged mismatches, riskiest taxpayers first: filter, sort, page, export.
+    """Flagged mismatches, riskiest taxpayers first: filter, sort, page, export (--since/--until: when
+    the flag was raised).
 
     Subcommands show one flag, build the study tables, list the rules and evaluate stored files.
     """
     if click.get_current_context().invoked_subcommand is not None:
         return
+    if as_json:
+        if output_format not in ("table", "json"):
+            raise click.UsageError("--json is --format json: give one of them")
+        output_format = "json"
     query = FlagQuery(
         codes=codes,
         senders=senders,
@@ -151,22 +141,51 @@ def flags_group(
         national_id=national_id,
         taxpayer_id=taxpayer_id,
         min_score=min_score,
+        file_ids=file_ids,
+        institutions=institutions,
+        raised_since=since,
+        raised_until=until,
         state=state,
         sort=sort,
         descending=not ascending,
-        limit=limit,
+        limit=page_size(limit, output_format),
         offset=offset,
     )
     engine = open_store(context.settings)
     try:
-        with Session(engine) as session:
-            rows = list_flags(session, query)
-            total = count_flags(session, query)
-        record_query(engine, current_analyst(analyst), "list", query.to_dict(), len(rows), output_format)
+        _warn_about_the_registry(engine)
+        _list(engine, query, output_format, output, current_analyst(analyst))
     finally:
         engine.dispose()
-    shown = f"{offset + 1}-{offset + len(rows)}" if rows else "none"
-    _write(rows, FLAG_COLUMNS, output_format, output, footer=f"flags {shown} of {total}")
+
+
+def _list(engine: Engine, query: FlagQuery, output_format: str, output: Path | None, analyst: str) -> None:
+    """Stream the flags to their target; the audit counts what was written."""
+    with (
+        open_target(output_format, output) as target,
+        audited_query(engine, analyst, "list", query.to_dict(), output_format) as act,
+        engine.connect() as connection,
+    ):
+        total = count_flags(connection, query) if output_format == "table" else 0
+        target.write(act.counted(iter_flags(connection, query)), FLAG_COLUMNS, _footer(query, total))
+
+
+def _footer(query: FlagQuery, total: int) -> Callable[[int], str]:
+    def footer(shown: int) -> str:
+        first = query.offset + 1
+        line = f"flags {first}-{query.offset + shown} of {total}" if shown else f"flags: none of {total}"
+        if query.offset + shown < total:
+            line += " (--limit and --offset for more; --format csv|json|parquet exports them all)"
+        return line
+
+    return footer
+
+
+def _warn_about_the_registry(engine: Engine) -> None:
+    with engine.connect() as connection:
+        notice = registry_notice(connection)
+    if notice is not None:
+        click.echo(f"warning: {notice}", err=True)
 
 
 @flags_group.command("show")
@@ -175,30 +194,25 @@ def flags_group(
 @analyst_option
 @pass_context
 def show_command(context: CliContext, flag_id: int, as_json: bool, analyst: str | None) -> None:
-    """One flag: its rule and why it matters, its evidence, the account, the match explanation."""
+    """One flag: its rule and why it matters, its evidence, the account, the match explanation; for a
+    flag about no known taxpayer, the name and TIN the person was reported under."""
     engine = open_store(context.settings)
+    output_format = "json" if as_json else "table"
     try:
         with Session(engine) as session:
             shown = show_flag(session, flag_id)
-        output_format = "json" if as_json else "table"
-        record_query(
-            engine,
-            current_analyst(analyst),
-            "show",
-            {"flag_id": flag_id},
-            int(shown is not None),
-            output_format,
-        )
+        subject = flag_subject(shown, flag_id)
+        filters = {"flag_id": flag_id}
+        with audited_query(engine, current_analyst(analyst), "show", filters, output_format, subject) as act:
+            if shown is None:
+                raise FlagNotFoundError(f"no flag {flag_id}")
+            if as_json:
+                write_one_json(shown, sys.stdout)
+            else:
+                click.echo(_human_flag(shown))
+            act.rows = 1
     finally:
         engine.dispose()
-    if shown is None:
-        raise FlagNotFoundError(f"no flag {flag_id}")
-    if as_json:
-        buffer = io.StringIO()
-        write_json([shown], buffer)
-        click.echo(buffer.getvalue().rstrip())
-    else:
-        click.echo(_human_flag(shown))
 
 
 def _human_flag(flag: dict[str, Any]) -> str:
@@ -209,9 +223,15 @@ def _human_flag(flag: dict[str, Any]) -> str:
     ]
     if flag["rule"]:
         lines.append(f"  why: {flag['rule']['why']}")
-    lines += [
+    lines.append(
         f"  taxpayer: {flag['national_id'] or '-'} (id {flag['taxpayer_id'] or '-'}), "
-        f"risk {flag['taxpayer_score'] if flag['taxpayer_score'] is not None else '-'}",
+        f"risk {flag['taxpayer_score'] if flag['taxpayer_score'] is not None else '-'}"
+    )
+    if flag["taxpayer_id"] is None and (flag["reported_name"] or flag["reported_tin"]):
+        lines.append(
+            f"  reported as: {flag['reported_name'] or '-'}, TIN {flag['reported_tin'] or 'none given'}"
+        )
+    lines += [
         f"  from {flag['sender'] or 'several senders'}, reporting year {flag['reporting_year']}, "
         f"amount {amount}",
         "  evidence:",
@@ -253,31 +273,36 @@ def _human_match(match: dict[str, Any] | None) -> list[str]:
 
 
 @flags_group.command("study")
-@_format_options
+@format_options
 @analyst_option
 @pass_context
 def study_command(context: CliContext, output_format: str, output: Path | None, analyst: str | None) -> None:
     """Counts and amounts of raised flags by code, sender and reporting year, without personal data;
     cells about fewer subjects than EXCHANGE_FLAG_STUDY_MIN_TAXPAYERS are suppressed."""
     settings = context.settings
+    least = settings.flag_study_min_taxpayers
     engine = open_store(settings)
     try:
-        with Session(engine) as session:
-            rows = study_table(session, settings.flag_study_min_taxpayers)
-        filters = {"min_subjects": settings.flag_study_min_taxpayers}
-        record_query(engine, current_analyst(analyst), "study", filters, len(rows), output_format)
+        filters = {"min_subjects": least}
+        with (
+            open_target(output_format, output) as target,
+            audited_query(engine, current_analyst(analyst), "study", filters, output_format) as act,
+        ):
+            with Session(engine) as session:
+                rows = study_table(session, least)
+            hidden = sum(row["suppressed"] for row in rows)
+            footer = f"{hidden} cell(s) about fewer than {least} subjects suppressed"
+            target.write(act.counted(rows), STUDY_COLUMNS, lambda _: footer)
     finally:
         engine.dispose()
-    hidden = sum(row["suppressed"] for row in rows)
-    footer = f"{hidden} cell(s) about fewer than {settings.flag_study_min_taxpayers} subjects suppressed"
-    _write(rows, STUDY_COLUMNS, output_format, output, footer=footer)
 
 
 @flags_group.command("rules")
 @json_option
 @pass_context
 def rules_command(context: CliContext, as_json: bool) -> None:
-    """The flag rules: code, name, severity, scope, why it matters, thresholds with their values."""
+    """The flag rules: code, name, severity, scope, why it matters, thresholds with their values, and
+    what a record error about a balance does to each."""
     settings = context.settings
     emit([rule.describe(settings) for rule in FLAG_RULES], as_json, _human_rules)
 
@@ -289,6 +314,7 @@ def _human_rules(rules: list[dict[str, Any]]) -> str:
         lines.append(f"      {rule['why']}")
         for name, value in rule["thresholds"].items():
             lines.append(f"      {name} = {value}")
+        lines.append(f"      with a disputed balance: {rule['on_record_error']}")
     return "\n".join(lines)
 
 
@@ -302,6 +328,7 @@ def evaluate_command(context: CliContext, file_ids: tuple[int, ...], as_json: bo
     settings = context.settings
     engine = open_store(settings)
     try:
+        _warn_about_the_registry(engine)
         changes = _evaluate(engine, file_ids, context)
     finally:
         engine.dispose()

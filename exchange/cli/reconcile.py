@@ -5,19 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from sqlalchemy import select
 
 from exchange.cli.context import CliContext, emit, json_option, pass_context
 from exchange.cli.store_access import open_store
-from exchange.reconcile.models import PartyMatch
+from exchange.reconcile.awaiting import files_awaiting, registry_notice
 from exchange.reconcile.service import files_with_reports, rematch
 
 
 def _human(result: dict[str, Any]) -> str:
+    waiting = f", {result['awaiting']} awaiting the registry" if result["awaiting"] else ""
     return (
         f"{result['files']} files, {result['parties']} parties: {result['match']} matched, "
         f"{result['candidates']} with candidates, {result['no_match']} unmatched, "
-        f"{result['conflict']} conflicts ({result['seconds']:.1f}s)"
+        f"{result['conflict']} conflicts{waiting} ({result['seconds']:.1f}s)"
     )
 
 
@@ -35,7 +35,9 @@ def reconcile_command(
     context: CliContext, file_ids: tuple[int, ...], everything: bool, as_json: bool
 ) -> None:
     """Match reported parties to the registry: the files given, every file with --rematch, and by
-    default the stored files that have no decisions yet."""
+    default the stored files without decisions yet (new, or reconciled before the registry was loaded).
+
+    With an empty registry nothing is matched: the parties are recorded as awaiting it."""
     settings = context.settings
     engine = open_store(settings)
     try:
@@ -45,9 +47,12 @@ def reconcile_command(
             chosen = list(file_ids)
         else:
             with engine.connect() as connection:
-                done = set(connection.execute(select(PartyMatch.file_id).distinct()).scalars())
-            chosen = [file_id for file_id in files_with_reports(engine) if file_id not in done]
+                chosen = files_awaiting(connection)
         summary = rematch(engine, settings, chosen)
+        with engine.connect() as connection:
+            notice = registry_notice(connection)
     finally:
         engine.dispose()
     emit(summary.to_dict(), as_json, _human)
+    if notice is not None:
+        click.echo(f"warning: {notice}", err=True)

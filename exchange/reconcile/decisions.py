@@ -14,11 +14,13 @@ class DecisionKind(StrEnum):
     CANDIDATES = "candidates"  # a ranked list for an analyst to choose from
     NO_MATCH = "no_match"  # nobody in the registry looks like the party
     CONFLICT = "conflict"  # the reported home TIN belongs to a taxpayer whose name or birth date differ
+    AWAITING = "awaiting"  # no registry loaded yet: nothing was decided (see reconcile.awaiting)
 
 
 class Method(StrEnum):
     TIN = "tin"  # the home TIN found its owner, and name and birth date agree
     LINKAGE = "linkage"  # probabilistic record linkage
+    NONE = "none"  # nothing was matched: the registry is empty
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,9 @@ from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from exchange.logs import get_logger
+from exchange.reconcile.awaiting import registry_loaded
 from exchange.reconcile.db_source import DatabaseSource, chunked
-from exchange.reconcile.decisions import Decision, DecisionKind, MatchPolicy
+from exchange.reconcile.decisions import Decision, DecisionKind, MatchPolicy, Method
 from exchange.reconcile.matcher import Matcher, query_of_party
 from exchange.reconcile.model import MODEL_VERSION
 from exchange.reconcile.models import PartyMatch
@@ -121,12 +122,23 @@ def _store(
 
 
 def reconcile_file(engine: Engine, file_id: int, settings: Settings) -> ReconcileSummary:
-    """Match every reported party of a stored file to the registry, replacing earlier decisions."""
+    """Match every reported party of a stored file to the registry, replacing earlier decisions. With an
+    empty registry the parties are recorded as awaiting it instead (awaiting.py)."""
     started = time.monotonic()
     summary = ReconcileSummary(files=1)
     home = settings.home_jurisdiction
     with engine.begin() as connection:
         connection.execute(delete(PartyMatch).where(PartyMatch.file_id == file_id))
+        if not registry_loaded(connection):
+            summary.parties = _await_registry(connection, file_id)
+            summary.decisions[DecisionKind.AWAITING.value] = summary.parties
+            summary.seconds = time.monotonic() - started
+            log.warning(
+                "no registry loaded: the file's parties await reconciliation",
+                file_id=file_id,
+                parties=summary.parties,
+            )
+            return summary
         matcher = Matcher(DatabaseSource(connection, home), policy_from(settings))
         batch: list[tuple[int, Party]] = []
         for item in _reported_parties(connection, file_id):
@@ -141,6 +153,23 @@ def reconcile_file(engine: Engine, file_id: int, settings: Settings) -> Reconcil
     summary.seconds = time.monotonic() - started
     log.info("file reconciled", file_id=file_id, **summary.to_dict())
     return summary
+
+
+def _await_registry(connection: Connection, file_id: int) -> int:
+    """Record every reported party of the file as awaiting the registry; how many there are."""
+    parties = connection.execute(
+        select(PartyRow.id)
+        .join(AccountReportRow, AccountReportRow.id == PartyRow.account_report_id)
+        .where(AccountReportRow.file_id == file_id)
+        .order_by(PartyRow.id)
+    ).scalars()
+    waiting = Decision(ref=0, kind=DecisionKind.AWAITING, method=Method.NONE)
+    now = datetime.now(UTC)
+    count = 0
+    for batch in chunked(parties.all(), BATCH_PARTIES):
+        connection.execute(insert(PartyMatch), [_row(file_id, party, waiting, now) for party in batch])
+        count += len(batch)
+    return count
 
 
 def files_with_reports(engine: Engine) -> list[int]:

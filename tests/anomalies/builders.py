@@ -4,6 +4,7 @@ reports Luxembourg and the Netherlands send about them, stored and reconciled fo
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -23,7 +24,9 @@ from exchange.records import (
     PartyKind,
     PartyRole,
     Payment,
+    Record,
     ReportingFI,
+    StreamItem,
 )
 from exchange.registry.data import (
     AddressData,
@@ -37,6 +40,8 @@ from exchange.registry.models import Taxpayer
 from exchange.registry.upsert import upsert_dependents, upsert_taxpayers
 from exchange.settings import Settings
 from exchange.store import PacketInfo, store_file
+from exchange.validation.rules.context import ReceiverProfile
+from exchange.validation.rules.engine import RuleEngine
 
 YEAR = 2025
 PERIOD_END = date(YEAR, 12, 31)
@@ -222,8 +227,11 @@ class Sender:
     bank: Bank
     sent: list[int] = field(default_factory=list)
 
-    def send(self, engine: Engine, settings: Settings, name: str, *reports: AccountReport) -> int:
-        """Store and reconcile one file; its id."""
+    def send(
+        self, engine: Engine, settings: Settings, name: str, *reports: AccountReport, checked: bool = False
+    ) -> int:
+        """Store and reconcile one file; its id. `checked`: through the business rules first, so the
+        store keeps their record errors with the records, as the pipeline does."""
         country = self.bank.country
         packet = PacketInfo(
             hashlib.sha256(f"{country}-{name}".encode()).hexdigest(), "CTS", country, "BE", "CRS", 1000
@@ -245,7 +253,11 @@ class Sender:
             res_country_codes=(country,),
             ins=(TIN(self.bank.identifier, issued_by=country),),
         )
-        outcome = store_file(engine, packet, header, [fi, *reports])
+        records: list[Record] = [fi, *reports]
+        items: Iterable[StreamItem] = (
+            RuleEngine().run(header, records, receiver=ReceiverProfile("BE")) if checked else records
+        )
+        outcome = store_file(engine, packet, header, items)
         assert outcome.records_stored == len(reports) + 1, outcome.findings
         reconcile_file(engine, outcome.file_id, settings)
         self.sent.append(outcome.file_id)

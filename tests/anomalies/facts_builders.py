@@ -64,7 +64,9 @@ def account(
     payments: tuple[tuple[str, str], ...] = (),
     closed: bool = False,
     institution: InstitutionRef | None = BANK,
+    record_errors: tuple[int, ...] = (),
 ) -> AccountFacts:
+    """An account report; with `record_errors`, one whose balance they dispute (None, as stored)."""
     return AccountFacts(
         chain_id=1,
         account_report_id=1,
@@ -72,26 +74,33 @@ def account(
         file_id=1,
         sender="LU",
         period_end=date(YEAR, 12, 31),
-        balance=Decimal(balance),
+        balance=None if record_errors else Decimal(balance),
         currency=currency,
         parties=parties,
         payments=tuple(PaymentFacts(kind, Decimal(amount), currency) for kind, amount in payments),
         closed=closed,
         institution=institution,
+        record_errors=record_errors,
     )
 
 
 def held(
-    balance: str, *, payments: tuple[tuple[str, str], ...] = (), sender: str = "LU", currency: str = "EUR"
+    balance: str,
+    *,
+    payments: tuple[tuple[str, str], ...] = (),
+    sender: str = "LU",
+    currency: str = "EUR",
+    record_errors: tuple[int, ...] = (),
 ) -> HeldAccount:
     return HeldAccount(
         1,
         1,
         sender,
-        Decimal(balance),
+        None if record_errors else Decimal(balance),
         currency,
         tuple(PaymentFacts(k, Decimal(a), currency) for k, a in payments),
         BANK,
+        record_errors,
     )
 
 

@@ -227,7 +227,7 @@ def _python_cohorts(connection: Connection, year: int, settings: Settings) -> di
     values: dict[str, list[float]] = {}
     for taxpayer_id in sorted(ids):
         accounts = [a for a in held.get((taxpayer_id, year), []) if a.currency == settings.flag_currency]
-        balance = sum((a.balance for a in accounts), Decimal(0))
+        balance = sum((a.balance for a in accounts if a.balance is not None), Decimal(0))
         income = registry[taxpayer_id].returns[year].total_income
         if balance > 0:
             band = band_of(income, settings.flag_income_bands)

@@ -55,6 +55,42 @@ def test_filters_sorting_and_paging(flags_cli: World, capsys: pytest.CaptureFixt
     assert _json(capsys, "--state", "retracted") == [] and _json(capsys, "--year", "2024") == []
 
 
+def test_filters_by_file_institution_and_time(flags_cli: World, capsys: pytest.CaptureFixture[str]) -> None:
+    lu_file, nl_file = (changes.events[0].file_id for changes in flags_cli.changes)
+    # What the NL file touches: its two accounts, and the year of Claes, who holds them.
+    nl = {(row["code"], row["national_id"]) for row in _json(capsys, "--file", str(nl_file))}
+    claes = CLAES.national_id
+    assert nl == {("DC01", claes), ("DC02", claes), ("AC02", claes), ("SB01", claes)}
+    both = _json(capsys, "--file", str(nl_file), "--file", str(lu_file))
+    assert len(both) == len(_json(capsys))
+    ing = _json(capsys, "--institution", "NL003367972B01")
+    assert [row["code"] for row in ing] == ["DC01", "DC01"]
+    assert _json(capsys, "--institution", "nl:NL003367972B01") == ing
+    assert _json(capsys, "--institution", "LU:NL003367972B01") == []
+    assert _json(capsys, "--since", "2000-01-01") == _json(capsys)
+    assert _json(capsys, "--since", "1h") == _json(capsys)  # raised by the module's evaluation
+    assert _json(capsys, "--until", "2000-01-01") == [] and _json(capsys, "--since", "2999-01-01") == []
+
+
+def test_json_lists_and_shows(flags_cli: World, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["flags", "--code", "DC01", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed == _json(capsys, "--code", "DC01") and len(listed) == 4
+    assert main(["flags", "--json", "--format", "csv"]) == 2
+    [unknown] = flags_cli.flags("ID01")
+    assert main(["flags", "show", str(unknown.id), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert isinstance(shown, dict) and shown["id"] == unknown.id
+    assert (shown["reported_name"], shown["reported_tin"], shown["taxpayer_id"]) == (
+        "Femke de Vries",
+        None,
+        None,
+    )
+    assert main(["flags", "show", str(unknown.id)]) == 0
+    assert "reported as: Femke de Vries, TIN none given" in capsys.readouterr().out
+
+
 def test_the_terminal_table(flags_cli: World, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     assert main(["flags", "--code", "NF01"]) == 0
@@ -65,6 +101,10 @@ def test_the_terminal_table(flags_cli: World, capsys: pytest.CaptureFixture[str]
         "severity",
         "taxpayer",
         "risk",
+        "reported",
+        "as",
+        "reported",
+        "TIN",
         "from",
         "year",
         "amount",
@@ -74,6 +114,10 @@ def test_the_terminal_table(flags_cli: World, capsys: pytest.CaptureFixture[str]
     ]
     assert "250,000.00" in lines[1] and EL_AMRANI.national_id in lines[1]
     assert lines[-1] == "flags 1-1 of 1"
+    # A person the registry does not know is shown as the bank reported them, to search for.
+    assert main(["flags", "--code", "ID01"]) == 0
+    [unknown] = capsys.readouterr().out.splitlines()[1:-1]
+    assert "Femke de Vries" in unknown
 
 
 def test_exports(flags_cli: World, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -106,7 +150,7 @@ def test_show_prints_the_evidence_and_the_match_explanation(
     assert "match: conflict by tin" in out and "given_name: different" in out
     assert "account: LU-W1-05" in out and "other raised flags" in out
     assert main(["flags", "show", str(conflict.id), "--json"]) == 0
-    [shown] = json.loads(capsys.readouterr().out)
+    shown = json.loads(capsys.readouterr().out)
     assert shown["match"]["decision"] == "conflict" and shown["match"]["candidates"]
     assert shown["evidence"]["best_candidate"] == shown["match"]["candidates"][0]["taxpayer_id"]
     assert main(["flags", "show", "999999"]) == 1
@@ -157,6 +201,20 @@ def test_every_analyst_query_is_audited(
     assert [(q.action, q.row_count) for q in queries if q.actor == "bob"][-2:] == [
         ("flags.show", 1),
         ("flags.study", 12),
+    ]
+    # Showing a flag is about its taxpayer, or the reported person when the registry knows nobody.
+    shown = [q for q in queries if q.actor == "bob" and q.action == "flags.show"][-1]
+    assert shown.subject == f"taxpayer {flag.taxpayer_id}"
+    [unknown] = flags_cli.flags("ID01")
+    assert main(["flags", "show", str(unknown.id), "--analyst", "cleo"]) == 0
+    assert main(["flags", "show", "999999", "--analyst", "cleo"]) == 1
+    with Session(flags_cli.engine) as session:
+        cleo = session.scalars(
+            select(AuditEntry).where(AuditEntry.actor == "cleo").order_by(AuditEntry.id)
+        ).all()
+    assert [(q.subject, q.row_count) for q in cleo] == [
+        (f"party {unknown.party_id}", 1),
+        ("flag 999999", 0),
     ]
 
 

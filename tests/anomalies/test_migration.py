@@ -11,7 +11,7 @@ import exchange.anomalies.models  # noqa: F401  (the flag tables on the metadata
 from exchange import db
 from exchange.models import metadata
 
-TABLES = {"flag", "flag_event", "taxpayer_risk"}
+TABLES = {"flag", "flag_event", "taxpayer_risk", "disputed_balance"}
 VIEWS = {"analysis_flag", "analysis_taxpayer_risk", "study_flag_counts"}
 
 

@@ -179,6 +179,40 @@ def test_frequent_amendments_threshold() -> None:
     assert hit.evidence == {"new": 15, "corrections": 3, "deletions": 2, "share": 0.25}
 
 
+# -- a balance a record error disputes -------------------------------------------------------------
+
+
+def test_a_disputed_balance_is_no_reason_to_keep_an_undeclared_account_quiet() -> None:
+    facts = account((holder(taxpayer()),), balance="-5.00", record_errors=(60002,))
+    [hit] = _hits(account_not_declared, facts, flag_undeclared_min_balance=Decimal(1000))
+    assert hit.amount is None and hit.evidence["balance"] is None
+    assert hit.evidence["record_errors"] == [60002]
+
+
+def test_a_disputed_closed_balance_leaves_the_payments_to_judge() -> None:
+    settings = {"flag_closed_amount_min": Decimal(50000)}
+    quiet = account((holder(taxpayer()),), balance="90000.00", closed=True, record_errors=(60003,))
+    assert _hits(closed_after_large_amounts, quiet, **settings) == []
+    paid = account(
+        (holder(taxpayer()),), closed=True, payments=(("CRS503", "50000.00"),), record_errors=(60003,)
+    )
+    [hit] = _hits(closed_after_large_amounts, paid, **settings)
+    assert hit.amount == Decimal(50000) and hit.evidence["record_errors"] == [60003]
+
+
+def test_disputed_balances_are_left_out_of_the_sums() -> None:
+    cohort = _cohort([0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.1, 0.09, 0.11, 0.13] * 2)
+    only_disputed = year_facts(
+        taxpayer(income="40000"), held("400000", record_errors=(60002,)), cohort=cohort
+    )
+    assert _hits(balance_out_of_proportion, only_disputed) == []
+    recipient = taxpayer(benefits=(Benefit("integration_income", Decimal(12000)),))
+    facts = year_facts(recipient, held("9000"), held("-20000", record_errors=(60002,)), held("1000"))
+    [hit] = _hits(benefit_with_foreign_assets, facts)
+    assert hit.amount == Decimal(10000) and hit.evidence["accounts"] == 2
+    assert (hit.evidence["balances_left_out"], hit.evidence["record_errors"]) == (1, [60002])
+
+
 # -- declarations and scores -----------------------------------------------------------------------
 
 
@@ -187,6 +221,7 @@ def test_every_rule_is_one_complete_declaration() -> None:
     assert len(codes) == len(set(codes))
     for rule in FLAG_RULES:
         assert rule.why.endswith(".") and rule.name == rule.name.lower() and rule.evidence
+        assert rule.on_record_error.endswith("."), rule.code
         assert all(name in Settings.model_fields for name in rule.thresholds), rule.code
         assert set(rule.describe(SETTINGS)["thresholds"]) == set(rule.thresholds)
 

@@ -87,9 +87,7 @@ INVOCATIONS: dict[str, tuple[Invocation, ...]] = {
     "flags show": (Invocation(("1",), bad=(("one",),)),),
     "flags study": (Invocation(bad=(("--format", "xls"),)),),
     "keys generate": (Invocation(("BE", "--keys-dir", "{tmp}/keys"), bad=(("BE", "--days", "0"),)),),
-    "keys import": (
-        Invocation(("LU", "{garbage}", "{garbage}"), bad=(("L-U", "{garbage}", "{garbage}"),)),
-    ),
+    "keys import": (Invocation(("LU", "{garbage}", "{garbage}"), bad=(("L-U", "{garbage}", "{garbage}"),)),),
     "keys list": (Invocation(),),
     "packet create": (
         Invocation(("{document}", "--to", "LU", "--out", "{tmp}/out"), bad=(("{document}",),)),

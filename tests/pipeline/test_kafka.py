@@ -20,6 +20,9 @@ from crypto.provision import AuthorityFolders
 from exchange.anomalies.models import FlagEventRow
 from exchange.db import create_db_engine, upgrade
 from exchange.pipeline import Pipeline
+from exchange.records import PartyKind
+from exchange.registry.data import TaxpayerData
+from exchange.registry.upsert import upsert_taxpayers
 from exchange.settings import Settings
 from exchange.store import FileState
 from exchange.store.queries import files
@@ -64,6 +67,8 @@ def test_partners_get_an_answer_for_every_file(
     packets = {name: (s, seal(doc, benelux[s], benelux["BE"], tmp_path)) for name, (s, doc) in sent.items()}
     engine = create_db_engine(settings.effective_database_url)
     upgrade(engine)
+    with engine.begin() as connection:  # a registry that knows none of the holders
+        upsert_taxpayers(connection, [TaxpayerData("85073003328", PartyKind.INDIVIDUAL, family_name="X")])
     # One flag event per page: the events beyond a packet's first page must be published all the same.
     handler = PipelineHandler(Pipeline(settings, engine, event_page=1))
     runner = InboundRunner(settings, handler, group_id=f"be-{run}", tuning=FAST)
@@ -109,7 +114,7 @@ def test_partners_get_an_answer_for_every_file(
         states = sorted(f.state for f in files(session))
         outbox = session.scalars(select(FlagEventRow)).all()
     assert states == sorted([FileState.ANSWERED, FileState.ANSWERED, FileState.REJECTED])
-    # The holders are not in BE's (empty) registry: flags were raised, published, and marked so.
+    # The holders are not in BE's registry: flags were raised, published, and marked so.
     published = [json.loads(record.value) for record in flags]
     assert len(published) > 3 and {event["event"] for event in published} == {"raised"}
     assert sorted(event["event_id"] for event in published) == sorted(row.id for row in outbox)

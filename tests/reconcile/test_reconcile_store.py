@@ -258,6 +258,7 @@ def test_the_reconcile_command(
         "candidates": 0,
         "no_match": 0,
         "conflict": 0,
+        "awaiting": 0,
         "seconds": 0,
     }
     assert main(["reconcile"]) == 0

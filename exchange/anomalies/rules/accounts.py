@@ -28,6 +28,7 @@ from exchange.settings import Settings
         "life than the one declared here: a feigned emigration, or a register that is out of date.",
         Severity.MEDIUM,
         evidence=("role", "reported_residences", "registry_residence", "on", "balance"),
+        on_record_error="Fires all the same, without an amount: where someone lives is not in the balance.",
     )
 )
 def residence_conflict(account: AccountFacts, settings: Settings) -> Iterator[Hit]:
@@ -45,6 +46,7 @@ def residence_conflict(account: AccountFacts, settings: Settings) -> Iterator[Hi
                 "registry_residence": registered,
                 "on": account.period_end.isoformat(),
                 "balance": money(account.balance),
+                **account.error_evidence(),
             },
             subject=party.subject,
             taxpayer_id=taxpayer.id,
@@ -62,6 +64,7 @@ def residence_conflict(account: AccountFacts, settings: Settings) -> Iterator[Hi
         "people who do not want to be asked about it.",
         Severity.LOW,
         evidence=("states", "balance", "currency"),
+        on_record_error="Fires all the same, without an amount: the account's states are not its balance.",
     )
 )
 def undocumented_or_dormant(account: AccountFacts, settings: Settings) -> Iterator[Hit]:
@@ -70,7 +73,12 @@ def undocumented_or_dormant(account: AccountFacts, settings: Settings) -> Iterat
     ]
     if states:
         yield Hit(
-            {"states": states, "balance": money(account.balance), "currency": account.currency},
+            {
+                "states": states,
+                "balance": money(account.balance),
+                "currency": account.currency,
+                **account.error_evidence(),
+            },
             taxpayer_id=matched_taxpayer(account.holder),
             party_id=account.holder.party_id,
             amount=account.balance,
@@ -86,6 +94,7 @@ def undocumented_or_dormant(account: AccountFacts, settings: Settings) -> Iterat
         "next report will not show.",
         Severity.MEDIUM,
         evidence=("balance", "payments", "currency"),
+        on_record_error="Judges the payments alone, and fires with their total as its amount.",
         thresholds=("flag_closed_amount_min", "flag_currency"),
     )
 )
@@ -93,10 +102,15 @@ def closed_after_large_amounts(account: AccountFacts, settings: Settings) -> Ite
     if not account.closed or account.currency != settings.flag_currency:
         return
     paid = sum((p.amount for p in account.payments if p.currency == account.currency), Decimal(0))
-    largest = max(account.balance, paid)
+    largest = paid if account.balance is None else max(account.balance, paid)
     if largest >= settings.flag_closed_amount_min:
         yield Hit(
-            {"balance": money(account.balance), "payments": money(paid), "currency": account.currency},
+            {
+                "balance": money(account.balance),
+                "payments": money(paid),
+                "currency": account.currency,
+                **account.error_evidence(),
+            },
             taxpayer_id=matched_taxpayer(account.holder),
             party_id=account.holder.party_id,
             amount=largest,
@@ -112,23 +126,25 @@ def closed_after_large_amounts(account: AccountFacts, settings: Settings) -> Ite
         "country's report, and together tell a different story.",
         Severity.LOW,
         evidence=("accounts", "by_sender", "institutions", "balance"),
+        on_record_error="Counts the account all the same, and leaves its balance out of the total.",
         thresholds=("flag_many_accounts_min", "flag_currency"),
     )
 )
 def many_foreign_accounts(facts: TaxpayerYearFacts, settings: Settings) -> Iterator[Hit]:
     if len(facts.accounts) < settings.flag_many_accounts_min:
         return
-    balance = sum((a.balance for a in facts.in_currency(settings.flag_currency)), Decimal(0))
+    balances = facts.balances(settings.flag_currency)
     institutions = {a.institution.key for a in facts.accounts if a.institution is not None}
     yield Hit(
         {
             "accounts": len(facts.accounts),
             "by_sender": dict(sorted(Counter(a.sender for a in facts.accounts).items())),
             "institutions": len(institutions),
-            "balance": money(balance),
+            "balance": money(balances.total),
+            **balances.evidence(),
         },
         taxpayer_id=facts.taxpayer.id,
-        amount=balance,
+        amount=balances.total,
         currency=settings.flag_currency,
         sender=sole(a.sender for a in facts.accounts),
     )
@@ -142,25 +158,27 @@ def many_foreign_accounts(facts: TaxpayerYearFacts, settings: Settings) -> Itera
         "make it cross-border social fraud.",
         Severity.HIGH,
         evidence=("benefits", "foreign_assets", "accounts", "senders"),
+        on_record_error="Leaves the balance out of the foreign assets it compares with the threshold.",
         thresholds=("flag_benefit_assets_min", "flag_currency"),
     )
 )
 def benefit_with_foreign_assets(facts: TaxpayerYearFacts, settings: Settings) -> Iterator[Hit]:
     if not facts.benefits:
         return
-    held = facts.in_currency(settings.flag_currency)
-    assets = sum((a.balance for a in held), Decimal(0))
-    if assets < settings.flag_benefit_assets_min:
+    balances = facts.balances(settings.flag_currency)
+    if balances.total < settings.flag_benefit_assets_min:
         return
+    held = balances.counted
     yield Hit(
         {
             "benefits": [{"kind": b.kind, "amount": money(b.amount)} for b in facts.benefits],
-            "foreign_assets": money(assets),
+            "foreign_assets": money(balances.total),
             "accounts": len(held),
             "senders": sorted({a.sender for a in held}),
+            **balances.evidence(),
         },
         taxpayer_id=facts.taxpayer.id,
-        amount=assets,
+        amount=balances.total,
         currency=settings.flag_currency,
         sender=sole(a.sender for a in held),
     )

@@ -31,6 +31,10 @@ from exchange.settings import Settings
         "the return does not name is the plainest sign of hidden savings.",
         Severity.HIGH,
         evidence=("country", "institution", "return_filed", "declared_in_country", "balance", "currency"),
+        # As for a balance in another currency: what cannot be compared with the threshold is no reason
+        # to keep quiet about an account the return does not name.
+        on_record_error="Fires without an amount: an undeclared account is one whatever its balance, and a "
+        "balance that cannot be compared with the threshold does not hide it.",
         thresholds=("flag_undeclared_min_balance",),
     )
 )
@@ -38,7 +42,12 @@ def account_not_declared(account: AccountFacts, settings: Settings) -> Iterator[
     taxpayer = account.holder.taxpayer
     if taxpayer is None or not taxpayer.declares(account.year):
         return
-    if account.currency == settings.flag_currency and account.balance < settings.flag_undeclared_min_balance:
+    balance = account.balance
+    if (
+        balance is not None
+        and account.currency == settings.flag_currency
+        and balance < settings.flag_undeclared_min_balance
+    ):
         return
     declared = taxpayer.declared_institutions(account.year, account.sender)
     if declared_account(account, declared):
@@ -49,8 +58,9 @@ def account_not_declared(account: AccountFacts, settings: Settings) -> Iterator[
             "institution": account.institution.name if account.institution else None,
             "return_filed": account.year in taxpayer.returns,
             "declared_in_country": sorted(declared),
-            "balance": money(account.balance),
+            "balance": money(balance),
             "currency": account.currency,
+            **account.error_evidence(),
         },
         taxpayer_id=taxpayer.id,
         party_id=account.holder.party_id,
@@ -67,6 +77,7 @@ def account_not_declared(account: AccountFacts, settings: Settings) -> Iterator[
         "declares of that kind is income that escaped tax.",
         Severity.MEDIUM,
         evidence=("kind", "reported", "declared", "gap", "return_filed", "accounts", "senders"),
+        on_record_error="Reads payments only: a disputed balance changes nothing.",
         thresholds=("flag_income_gap_min", "flag_income_gap_ratio", "flag_currency"),
     )
 )
@@ -124,6 +135,7 @@ def income_above_declared(facts: TaxpayerYearFacts, settings: Settings) -> Itera
             "cohort_median_ratio",
             "robust_z",
         ),
+        on_record_error="Leaves the balance out of the taxpayer's total and out of the cohorts.",
         thresholds=("flag_cohort_z", "flag_cohort_min_size", "flag_income_bands", "flag_currency"),
     )
 )
@@ -131,8 +143,8 @@ def balance_out_of_proportion(facts: TaxpayerYearFacts, settings: Settings) -> I
     cohort, tax_return = facts.cohort, facts.tax_return
     if cohort is None or tax_return is None or cohort.size < settings.flag_cohort_min_size:
         return
-    held = facts.in_currency(settings.flag_currency)
-    balance = sum((account.balance for account in held), Decimal(0))
+    balances = facts.balances(settings.flag_currency)
+    held, balance = balances.counted, balances.total
     if balance <= 0:
         return
     z = robust_z(log_ratio(balance, tax_return.total_income), cohort)
@@ -147,6 +159,7 @@ def balance_out_of_proportion(facts: TaxpayerYearFacts, settings: Settings) -> I
             "cohort_size": cohort.size,
             "cohort_median_ratio": round(math.exp(cohort.median), 4),
             "robust_z": round(z, 2),
+            **balances.evidence(),
         },
         taxpayer_id=facts.taxpayer.id,
         amount=balance,
@@ -163,6 +176,7 @@ def balance_out_of_proportion(facts: TaxpayerYearFacts, settings: Settings) -> I
         "declares no holding in that country keeps the money out of sight of the return.",
         Severity.HIGH,
         evidence=("country", "holder_type", "return_filed", "balance", "currency"),
+        on_record_error="Fires all the same, without an amount: the control of the entity is the finding.",
     )
 )
 def passive_nfe_undeclared(account: AccountFacts, settings: Settings) -> Iterator[Hit]:
@@ -180,6 +194,7 @@ def passive_nfe_undeclared(account: AccountFacts, settings: Settings) -> Iterato
                 "return_filed": account.year in taxpayer.returns,
                 "balance": money(account.balance),
                 "currency": account.currency,
+                **account.error_evidence(),
             },
             subject=person.subject,
             taxpayer_id=taxpayer.id,

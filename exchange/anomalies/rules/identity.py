@@ -10,6 +10,9 @@ from exchange.anomalies.rules.common import matched_taxpayer
 from exchange.registry.identifiers import InvalidIdentifierError, has_rules, identify
 from exchange.settings import Settings
 
+# Who a reported person is does not depend on the account's balance.
+_IDENTITY_ON_RECORD_ERROR = "Fires all the same, without an amount."
+
 
 @account_rule(
     About(
@@ -19,6 +22,7 @@ from exchange.settings import Settings
         "reported under an identity we cannot trace, and no return can be checked against the account.",
         Severity.MEDIUM,
         evidence=("role", "kind", "balance", "currency"),
+        on_record_error=_IDENTITY_ON_RECORD_ERROR,
     )
 )
 def person_not_found(account: AccountFacts, settings: Settings) -> Iterator[Hit]:
@@ -30,6 +34,7 @@ def person_not_found(account: AccountFacts, settings: Settings) -> Iterator[Hit]
                     "kind": party.kind.value,
                     "balance": money(account.balance),
                     "currency": account.currency,
+                    **account.error_evidence(),
                 },
                 subject=party.subject,
                 party_id=party.party_id,
@@ -46,6 +51,7 @@ def person_not_found(account: AccountFacts, settings: Settings) -> Iterator[Hit]
         "a number made up to open the account.",
         Severity.LOW,
         evidence=("role", "issued_by", "tin_position", "reason"),
+        on_record_error=_IDENTITY_ON_RECORD_ERROR,
     )
 )
 def tin_invalid(account: AccountFacts, settings: Settings) -> Iterator[Hit]:
@@ -62,6 +68,7 @@ def tin_invalid(account: AccountFacts, settings: Settings) -> Iterator[Hit]:
                         "issued_by": tin.issued_by,
                         "tin_position": tin.position,
                         "reason": str(exc),
+                        **account.error_evidence(),
                     },
                     subject=f"{party.subject}-tin{tin.position}",
                     taxpayer_id=matched_taxpayer(party),
@@ -79,6 +86,7 @@ def tin_invalid(account: AccountFacts, settings: Settings) -> Iterator[Hit]:
         "mistake or an identity borrowed to hide who really holds the account.",
         Severity.HIGH,
         evidence=("role", "owner_probability", "best_candidate", "best_candidate_probability", "balance"),
+        on_record_error=_IDENTITY_ON_RECORD_ERROR,
     )
 )
 def identity_conflict(account: AccountFacts, settings: Settings) -> Iterator[Hit]:
@@ -94,6 +102,7 @@ def identity_conflict(account: AccountFacts, settings: Settings) -> Iterator[Hit
                 "best_candidate": best[0] if best else None,
                 "best_candidate_probability": best[1] if best else None,
                 "balance": money(account.balance),
+                **account.error_evidence(),
             },
             subject=party.subject,
             taxpayer_id=match.taxpayer_id,  # the TIN's owner: whose identity is in question

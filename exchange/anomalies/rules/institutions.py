@@ -17,6 +17,7 @@ from exchange.settings import Settings
         "reports less reliable, and may be reshaping them after the fact.",
         Severity.LOW,
         evidence=("new", "corrections", "deletions", "share"),
+        on_record_error="Reads no amount: a record with a record error counts as any other report.",
         thresholds=("flag_fi_min_records", "flag_fi_amendment_share"),
     )
 )

@@ -5,7 +5,7 @@ those columns become BIGINT on PostgreSQL; on SQLite an INTEGER already holds 64
 rebuilt. The timeline of the files received before this revision is rebuilt from what their rows kept:
 received, settled (stored or rejected), and the state they are in now.
 
-Revision ID: 0008
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-03
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | None = None
 depends_on: str | None = None
