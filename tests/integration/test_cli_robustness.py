@@ -58,6 +58,10 @@ class Invocation:
 _SERVES_FOREVER = "a service: with a reachable broker and store it serves until SIGTERM (test_runner.py)"
 
 INVOCATIONS: dict[str, tuple[Invocation, ...]] = {
+    "audit": (
+        Invocation(bad=(("--since", "whenever"), ("--format", "xls"))),
+        Invocation(("--action", "flags.", "--since", "7d", "--format", "json")),
+    ),
     "config": (Invocation(),),
     "db current": (Invocation(),),
     "db upgrade": (Invocation(bad=(("--revision", "nope"),), creates_store=True),),
