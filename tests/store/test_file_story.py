@@ -15,6 +15,9 @@ from crypto.provision import AuthorityFolders
 from exchange import db
 from exchange.cli.main import main
 from exchange.pipeline import Pipeline
+from exchange.records import PartyKind
+from exchange.registry.data import TaxpayerData
+from exchange.registry.upsert import upsert_taxpayers
 from exchange.settings import Settings
 from exchange.states import FileState
 from exchange.store import advance_state, mark_answered, register_file, store_file
@@ -152,6 +155,8 @@ def test_files_show_tells_the_story_without_personal_data(
 ) -> None:
     engine = db.create_db_engine(be_settings.effective_database_url)
     db.upgrade(engine)
+    with engine.begin() as connection:  # a registry that knows none of the holders: flags are raised
+        upsert_taxpayers(connection, [TaxpayerData("85073003328", PartyKind.INDIVIDUAL, family_name="X")])
     pipeline = Pipeline(be_settings, engine)
     _, packet = benelux_files(benelux, tmp_path)["NL2025BE0002"]  # a negative balance: 60002
     result = pipeline.process(packet)
