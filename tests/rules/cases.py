@@ -96,6 +96,14 @@ def _pool() -> PoolReport:
     return PoolReport(DocSpec("OECD1", "LU2025BE-PR1"), 3, "FATCA201", Decimal("900.00"), "EUR", line=40)
 
 
+def _domestic() -> tuple[Record, ...]:
+    """A Belgian institution's file about a holder resident elsewhere, as it reports to its own authority."""
+    return (
+        reporting_fi("BE2025-FI1", countries=(HOME,)),
+        account_report("BE2025-AR1", holder=person(countries=("DE",))),
+    )
+
+
 TEST_RECEIVER = ReceiverProfile(HOME, Environment.TEST)
 CRS103 = organisation("CRS103")
 
@@ -104,6 +112,12 @@ CASES: list[Case] = [
         50008,
         Scenario(_file(), header(message_ref_id="LU2024BE000001")),
         Scenario(_file(), header(message_ref_id="LU2025BE000001")),
+    ),
+    Case(
+        50008,
+        Scenario(_file(), header(message_ref_id="LU-2025-000001")),
+        Scenario(_domestic(), header(transmitting=HOME, message_ref_id="BE-2025-000001")),
+        name="not-for-a-domestic-file",
     ),
     Case(
         50009,
@@ -125,6 +139,12 @@ CASES: list[Case] = [
         60000,
         Scenario(_file(account_report(number="BE71096123456768"))),
         Scenario(_file(account_report(number="BE71096123456769"))),
+    ),
+    Case(
+        60000,
+        Scenario(_file(account_report(number="BE71 0961 2345 6769"))),
+        Scenario(_file(account_report(number="BE71096123456769"))),
+        name="printed-in-groups",
     ),
     Case(
         60001,
@@ -190,7 +210,7 @@ CASES: list[Case] = [
         Scenario(
             _file(
                 account_report(
-                    holder=organisation("CRS101", countries=("NL",)),
+                    holder=organisation("CRS101", countries=(HOME,)),
                     controlling_persons=(controlling_person(countries=("NL",)),),
                 )
             )
@@ -198,7 +218,7 @@ CASES: list[Case] = [
         Scenario(
             _file(
                 account_report(
-                    holder=organisation("CRS101", countries=("NL",)),
+                    holder=organisation("CRS101", countries=(HOME,)),
                     controlling_persons=(controlling_person(countries=(HOME,)),),
                 )
             )
@@ -209,6 +229,43 @@ CASES: list[Case] = [
         60012,
         Scenario(_file(account_report(holder=organisation("CRS103", countries=("NL",))))),
         Scenario(_file(account_report(holder=organisation("CRS103", countries=("NL", HOME))))),
+    ),
+    Case(
+        60012,
+        Scenario(_file(account_report(holder=organisation("CRS102", countries=("NL",))))),
+        Scenario(_file(account_report(holder=organisation("CRS102", countries=(HOME,))))),
+        name="any-holder-type",
+    ),
+    Case(
+        60012,
+        Scenario(
+            _file(
+                account_report(
+                    holder=organisation("CRS101", countries=("NL",)),
+                    controlling_persons=(controlling_person(countries=(HOME,)),),
+                ),
+                account_report(
+                    "LU2025BE-AR2",
+                    holder=organisation("CRS101", countries=("NL",)),
+                    controlling_persons=(controlling_person(countries=("NL", HOME)),),
+                ),
+                account_report("LU2025BE-AR3", holder=organisation("CRS102", countries=("NL",))),
+            )
+        ),
+        Scenario(
+            _file(
+                account_report(
+                    holder=organisation("CRS101", countries=("NL",)),
+                    controlling_persons=(controlling_person(countries=(HOME,)),),
+                ),
+                account_report(
+                    "LU2025BE-AR2",
+                    holder=organisation("CRS101", countries=("NL",)),
+                    controlling_persons=(controlling_person(countries=("NL", HOME)),),
+                ),
+            )
+        ),
+        name="a-controlling-person-suffices",
     ),
     Case(
         60013,

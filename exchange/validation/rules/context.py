@@ -44,7 +44,8 @@ class RuleContext:
     def domestic(self) -> bool:
         """A financial institution reporting to its own authority (TransmittingCountry ==
         ReceivingCountry, as in Swiss domestic CRS files): there the account holders are resident
-        elsewhere by design, so the residence rules 60011/60012 do not apply."""
+        elsewhere by design, so the residence rules 60011/60012 do not apply, and the file is no
+        transmission between competent authorities, so neither does the MessageRefId format (50008)."""
         return self.header.transmitting_country == self.header.receiving_country
 
 

@@ -36,7 +36,6 @@ from exchange.validation.rules.declarations import (
 _EARLIEST_BIRTH = date(1900, 1, 1)
 _PASSIVE_NFE = "CRS101"
 _WITHOUT_CONTROLLING_PERSONS = frozenset({"CRS102", "CRS103"})
-_REPORTABLE_ORGANISATION = "CRS103"
 _ALIAS_NAME_TYPE = "OECD201"
 
 
@@ -232,9 +231,11 @@ def individual_residence(report: AccountReport, ctx: RuleContext) -> Iterator[Pr
     About(
         60012,
         "organisation-residence",
-        "The ResCountryCode of an organisation account holder that is a reportable person (CRS103) must "
-        "include the receiving country.",
+        "For an organisation account holder, whatever its AcctHolderType, the ResCountryCode of the entity "
+        "or of one of its controlling persons must include the receiving country.",
         CRS,
+        note="FACTS.md §3: any organisation holder, not only a CRS103 one; an entity is reported to a "
+        "jurisdiction because it, or one of its controlling persons, is resident there.",
     ),
     on=AccountReport,
 )
@@ -243,11 +244,16 @@ def organisation_residence(report: AccountReport, ctx: RuleContext) -> Iterator[
     country = ctx.header.receiving_country
     if ctx.domestic or holder.kind is not PartyKind.ORGANISATION:
         return
-    if holder.acct_holder_type == _REPORTABLE_ORGANISATION and not _resident(holder, country):
-        yield problem(
-            f"ResCountryCode of the CRS103 holder does not include the receiving country {country}",
-            _holder_path(report, "ResCountryCode"),
-        )
+    if _resident(holder, country) or any(_resident(person, country) for person in report.controlling_persons):
+        return
+    paths = [_holder_path(report, "ResCountryCode")]
+    if report.controlling_persons:
+        paths.append(field_path(report, "ControllingPerson", "Individual", "ResCountryCode"))
+    yield Problem(
+        f"neither the organisation holder's ResCountryCode nor a ControllingPerson's includes the receiving "
+        f"country {country}",
+        tuple(paths),
+    )
 
 
 @record_rule(

@@ -33,9 +33,13 @@ from exchange.validation.rules.declarations import (
         "country code, followed by a unique identifier (e.g. FR2013CA123456789).",
         CRS,
         level="file",
+        note="Not applied to a domestic file (TransmittingCountry = ReceivingCountry): the format belongs to "
+        "exchanges between competent authorities, and an institution reporting to its own authority is none.",
     )
 )
 def message_ref_id_format(header: MessageHeader, ctx: RuleContext) -> Iterator[Problem]:
+    if ctx.domestic:
+        return
     prefix = f"{header.transmitting_country}{header.reporting_period.year:04d}{header.receiving_country}"
     if not re.fullmatch(re.escape(prefix) + r".+", header.message_ref_id, flags=re.DOTALL):
         yield problem(
