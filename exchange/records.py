@@ -186,6 +186,9 @@ class Party:
     addresses: tuple[Address, ...] = ()
     nationalities: tuple[str, ...] = ()
     birth_date: date | None = None  # BirthInfo, flattened: a party has at most one
+    # A BirthDate was given but is no date this product can hold: xs:date allows years beyond 9999 and
+    # before 1, which `date` cannot. birth_date is None then, and the rules report it (60014, 98002).
+    birth_date_unreadable: bool = False
     birth_city: str | None = None
     birth_city_subentity: str | None = None
     birth_country_code: str | None = None

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from lxml import etree
 
 from exchange.extract.accounts import account_report, nil_report, pool_report
-from exchange.extract.header import message_header
+from exchange.extract.header import header_problem, message_header
 from exchange.extract.institutions import ROLES, reporting_fi
 from exchange.extract.xmltext import local_name, namespace
 from exchange.formats import registry
@@ -49,6 +49,10 @@ class Extractor:
         """The MessageSpec element as a header (None if a required field is missing or unreadable)."""
         spec = self._format_of(element)
         return None if spec is None else message_header(element, spec)
+
+    def header_problem(self, element: etree._Element) -> str:
+        """Why `header` gives None for this MessageSpec element, in a sentence for a file error."""
+        return header_problem(element)
 
     def record(
         self, element: etree._Element, *, body_index: int | None = None, group_index: int | None = None

@@ -98,6 +98,7 @@ class DocumentPass:
     sender: str | None = None
     header: MessageHeader | None = None
     spec: FormatSpec | None = None
+    _header_problem: str = field(init=False, default="")
     _chunks: ChunkSource = field(init=False)
     _validation: SchemaValidation = field(init=False)
     _elements: Iterator[etree._Element] = field(init=False)
@@ -125,7 +126,10 @@ class DocumentPass:
         first = next(self._elements, None)
         self.spec = self._validation.detection.spec if self._validation.detection else None
         if first is not None and self.spec is not None and _local(first) == self.spec.header:
-            self.header = Extractor(self.spec).header(first)
+            extractor = Extractor(self.spec)
+            self.header = extractor.header(first)
+            if self.header is None:
+                self._header_problem = extractor.header_problem(first)
         elif first is not None:
             self._elements = _prepend(first, self._elements)
 
@@ -148,7 +152,8 @@ class DocumentPass:
         report = self._validation.result()
         yield from report.findings
         if self.header is None and not report.findings:
-            yield file_error(50007, "the message header (MessageSpec) could not be read")
+            problem = f": {self._header_problem}" if self._header_problem else ""
+            yield file_error(50007, f"the message header (MessageSpec) could not be read{problem}")
 
 
 def _local(element: etree._Element) -> str:

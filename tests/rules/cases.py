@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from exchange.records import DocSpec, FIRole, MessageHeader, PoolReport, Record
+from exchange.records import DocSpec, FIRole, MessageHeader, Party, PoolReport, Record
 from exchange.settings import Environment
 from exchange.states import DocState, RecordKind
 from exchange.validation.rules import MemoryHistory, ReceiverProfile
@@ -92,8 +92,18 @@ def _test_data(indic: str) -> tuple[Record, ...]:
     return _file(account_report("LU2025BE-AR1", indic), fi=reporting_fi(indic=indic))
 
 
-def _pool() -> PoolReport:
-    return PoolReport(DocSpec("OECD1", "LU2025BE-PR1"), 3, "FATCA201", Decimal("900.00"), "EUR", line=40)
+def _pool(count: int = 3, indic: str = "OECD1") -> PoolReport:
+    return PoolReport(DocSpec(indic, "LU2025BE-PR1"), count, "FATCA201", Decimal("900.00"), "EUR", line=40)
+
+
+def _fatca(*records: Record) -> Scenario:
+    """A FATCA file: its ReportingFI, then the records."""
+    return Scenario((reporting_fi(indic="FATCA1"), *records), header(None, format_name="fatca"))
+
+
+def _unreadable_birth(party: Party) -> Party:
+    """The party as the extractor gives it for a BirthDate of the year 10000 (schema-valid xs:date)."""
+    return replace(party, birth_date=None, birth_date_unreadable=True)
 
 
 def _domestic() -> tuple[Record, ...]:
@@ -304,6 +314,12 @@ CASES: list[Case] = [
         name="future",
     ),
     Case(
+        60014,
+        Scenario(_file(account_report(holder=_unreadable_birth(person())))),
+        Scenario(_file(account_report(holder=person(born=None)))),
+        name="no-calendar-date",
+    ),
+    Case(
         60015,
         Scenario((reporting_fi(),), header("CRS702")),
         Scenario(
@@ -485,4 +501,20 @@ CASES: list[Case] = [
         _corrections(_correction(OLD_AR), fi=reporting_fi(OLD_FI, "OECD0"), history=_known(OLD_FI, OLD_AR)),
     ),
     Case(80015, Scenario((), header("CRS701")), Scenario((), header("CRS703"))),
+    Case(
+        98001,
+        _fatca(_pool(-5, "FATCA1")),
+        _fatca(_pool(3, "FATCA1")),
+    ),
+    Case(
+        98001,
+        _fatca(_pool(0, "FATCA1")),
+        _fatca(_pool(1, "FATCA1")),
+        name="empty-pool",
+    ),
+    Case(
+        98002,
+        _fatca(account_report("LU2025BE-AR1", "FATCA1", holder=_unreadable_birth(person()))),
+        _fatca(account_report("LU2025BE-AR1", "FATCA1", holder=person(born=None))),
+    ),
 ]

@@ -32,5 +32,5 @@ def test_every_rule_has_a_case() -> None:
 
 
 def test_the_rules_cover_the_receivers_codes() -> None:
-    receivers_codes = {*range(50008, 50013), *range(60000, 60024), *range(80000, 80016)}
+    receivers_codes = {*range(50008, 50013), *range(60000, 60024), *range(80000, 80016), 98001, 98002}
     assert {rule.code for rule in RULES} == receivers_codes

@@ -280,13 +280,17 @@ def reporting_fi_residence(record: ReportingFI, ctx: RuleContext) -> Iterator[Pr
         "birth-date-range",
         "A BirthDate must be neither before 1900 nor after the current year.",
         CRS,
+        note="A BirthDate the schema accepts but no calendar date can hold (xs:date allows the year 10000 "
+        "and negative years) is out of range too: reported, not stored as unknown.",
     ),
     on=AccountReport,
 )
 def birth_date_range(report: AccountReport, ctx: RuleContext) -> Iterator[Problem]:
     def out_of_range(party: Party) -> bool:
         born = party.birth_date
-        return born is not None and (born < _EARLIEST_BIRTH or born.year > ctx.today.year)
+        if born is None:
+            return party.birth_date_unreadable
+        return born < _EARLIEST_BIRTH or born.year > ctx.today.year
 
     paths = []
     if report.holder.kind is PartyKind.INDIVIDUAL and out_of_range(report.holder):
