@@ -2,6 +2,10 @@
 
 The same validation the pipeline runs, in one streaming pass. The rules that need the sender's earlier
 files (50009, 80000 across files, 80002, 80003, 80012-80014) run only with `--store`, against the store.
+A file alone has no authenticated sender (no packet, no signature): the rule that the document comes
+from the packet's signer (50004) cannot apply, and the output says so; the identifiers' country prefixes
+(50008, 80001) are checked against the file's own TransmittingCountry. `--sender` only addresses the
+status message.
 Exit codes: 0 when nothing was found, 1 when there are findings, 2 for a usage error.
 """
 
@@ -25,6 +29,9 @@ if TYPE_CHECKING:
 
     from exchange.validation.rules.history import History
 
+SENDER_NOT_CHECKED = (
+    "no packet, so no authenticated sender: whether the signer sent this document (50004) is not checked"
+)
 UNKNOWN_REF = "UNKNOWN"  # OriginalMessageRefID when the file is too broken to show its own
 
 
@@ -41,6 +48,8 @@ def _human(result: dict[str, Any]) -> str:
         lines.append(f"  {finding['code']}  {' '.join(where) + ': ' if where else ''}{finding['message']}")
     if not result["complete"]:
         lines.append("  (reading stopped there: the rest of the file was not examined)")
+    if result["format"] and not result["sender_authenticated"]:
+        lines.append(f"note: {SENDER_NOT_CHECKED}")
     if result.get("status_message"):
         lines += ["", result["status_message"].rstrip()]
     return "\n".join(lines)
@@ -91,7 +100,7 @@ def validate_command(
     settings = context.settings
     if schema_dir is not None:
         settings = settings.model_copy(update={"schema_dir": schema_dir})
-    result, header, findings = _validate(file, settings, sender, with_store)
+    result, header, findings = _validate(file, settings, with_store)
     if status_message:
         result["status_message"] = _status_message(header, findings, sender, settings.home_jurisdiction)
         result["status"] = status.file_status(findings)
@@ -101,7 +110,7 @@ def validate_command(
 
 
 def _validate(
-    file: Path, settings: Settings, sender: str | None, with_store: bool
+    file: Path, settings: Settings, with_store: bool
 ) -> tuple[dict[str, Any], MessageHeader | None, list[Finding]]:
     history: History | None = None
     engine: Engine | None = None
@@ -114,7 +123,8 @@ def _validate(
         if engine is not None:
             db.ping(engine)
             history = StoreHistory(engine)
-        document = DocumentPass(PlainChunks(iter_chunks(file)), settings, history, sender)
+        # No authenticated sender: `--sender` names whom to answer, it proves nothing about who sent it.
+        document = DocumentPass(PlainChunks(iter_chunks(file)), settings, history, None)
         document.start()
         findings: list[Finding] = []
         records = 0
@@ -134,5 +144,6 @@ def _validate(
         "findings": [finding.to_dict() for finding in findings],
         "records": records,
         "history_checked": with_store,
+        "sender_authenticated": False,
     }
     return result, document.header, findings

@@ -89,7 +89,10 @@ class VerifiedChunks:
 class DocumentPass:
     """Validates one document (schema, then business rules); `header` is known once `start()` returned.
 
-    `sender` scopes the history lookups; None takes the header's TransmittingCountry.
+    `sender` is the authenticated sender: the packet's metadata sender, whose registered certificate
+    signed the document. The document must come from it (50004), and it scopes the history lookups. None
+    (a file without its packet, as `exchange validate` reads it) leaves that rule out and scopes the
+    lookups by the header's TransmittingCountry.
     """
 
     source: ChunkSource

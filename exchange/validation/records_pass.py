@@ -37,10 +37,20 @@ def validate_records(
 ) -> Iterator[StreamItem]:
     """Extract the records of `elements` and check them; yields findings and records in document order.
 
-    `history` None skips the rules that need the sender's earlier files. `sender` keys the store's
-    lookups and defaults to the header's TransmittingCountry.
+    `history` None skips the rules that need the sender's earlier files. `sender` is the authenticated
+    sender (the packet's metadata sender, whose registered certificate signed the document): the document
+    must come from it (50004), and it keys the store's lookups. None, for a file without its packet,
+    leaves the sender rule out and keys the lookups by the header's TransmittingCountry.
     """
     receiver = settings if isinstance(settings, ReceiverProfile) else ReceiverProfile.from_settings(settings)
     records = Extractor(spec).records(elements)
     engine = RuleEngine(chunk_size=chunk_size)
-    return engine.run(header, records, receiver=receiver, history=history, sender=sender, today=today)
+    return engine.run(
+        header,
+        records,
+        receiver=receiver,
+        history=history,
+        sender=sender,
+        today=today,
+        authenticated_sender=sender,
+    )

@@ -40,6 +40,7 @@ class Scenario:
     header: MessageHeader = field(default_factory=header)
     receiver: ReceiverProfile = RECEIVER
     history: MemoryHistory = field(default_factory=MemoryHistory)
+    sender: str | None = None  # the packet's authenticated sender; None for a file alone
 
 
 @dataclass(frozen=True)
@@ -114,10 +115,30 @@ def _domestic() -> tuple[Record, ...]:
     )
 
 
+NL_GIIN, LU_GIIN = "000000.00000.TA.528", "000000.00000.TA.442"
+
+
+def _from_nl() -> tuple[Record, ...]:
+    """A file whose identifiers are NL's though its header says LU."""
+    return _file(account_report("NL2025BE-AR1"), fi=reporting_fi("NL2025BE-FI1"))
+
+
+def _ides(sending_company_in: str | None) -> Scenario:
+    fatca = _fatca(account_report("LU2025BE-AR1", "FATCA1"))
+    return replace(fatca, header=replace(fatca.header, sending_company_in=sending_company_in), sender=LU_GIIN)
+
+
 TEST_RECEIVER = ReceiverProfile(HOME, Environment.TEST)
 CRS103 = organisation("CRS103")
 
 CASES: list[Case] = [
+    Case(
+        50004,
+        Scenario(_from_nl(), header(message_ref_id="NL2025BE000001"), sender="NL"),
+        Scenario(_file(), sender=SENDER),
+    ),
+    Case(50004, _ides(NL_GIIN), _ides(LU_GIIN), name="ides"),
+    Case(50004, _ides(None), _ides(LU_GIIN.lower()), name="ides-unnamed"),
     Case(
         50008,
         Scenario(_file(), header(message_ref_id="LU2024BE000001")),

@@ -52,14 +52,25 @@ class RuleEngine:
         history: History | None = None,
         sender: str | None = None,
         today: date | None = None,
+        authenticated_sender: str | None = None,
     ) -> Iterator[StreamItem]:
         """Check one file. Without `history`, the rules that need earlier files are skipped.
 
         `sender` keys the store's lookups (the packet's sender); it defaults to TransmittingCountry.
+        `authenticated_sender` is the party whose registered certificate signed the packet: the document
+        must come from it (50004); None (a file without its packet) leaves that rule out.
         """
         # A generator, so that nothing (not even the MessageRefId lookup) happens before the first item
         # is asked for.
-        check = _FileCheck(self, header, receiver, history, sender or header.transmitting_country, today)
+        check = _FileCheck(
+            self,
+            header,
+            receiver,
+            history,
+            sender or header.transmitting_country,
+            today,
+            authenticated_sender,
+        )
         yield from check.run(records)
 
     def active(self, header: MessageHeader, with_history: bool) -> tuple[Rule, ...]:
@@ -85,6 +96,7 @@ class _FileCheck:
         history: History | None,
         sender: str,
         today: date | None,
+        authenticated_sender: str | None,
     ) -> None:
         active = engine.active(header, with_history=history is not None)
         self._chunk_size = engine.chunk_size
@@ -97,7 +109,9 @@ class _FileCheck:
         self._chain_rules = [rule for rule in active if isinstance(rule, ChainRule)]
         self._looks_up_docs = history is not None and any(rule.needs_history for rule in self._chain_rules)
         used = self._used_message_ref_ids(header)
-        self._ctx = RuleContext(header, receiver, today or date.today(), used, history, sender)
+        self._ctx = RuleContext(
+            header, receiver, today or date.today(), used, history, sender, authenticated_sender
+        )
         self._memory = ChainMemory()
         self._counts: Counter[int] = Counter()
         self._records = 0
