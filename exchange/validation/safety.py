@@ -27,6 +27,7 @@ from typing import Protocol, cast
 
 from lxml import etree
 
+from exchange.validation import disclosure
 from exchange.validation.codes import FileErrorCode
 from exchange.validation.findings import Finding, file_error
 
@@ -171,7 +172,7 @@ def depth_finding(depth: int, limit: int, line: int | None, path: str) -> Findin
 def parse_error_finding(entry: etree._LogEntry | None, fallback: str, path: str | None) -> Finding:
     """The finding for an error libxml2 raised while parsing: resource exhaustion is a threat (50005),
     anything else means the file is not well-formed XML in UTF-8 (50007)."""
-    message = entry.message.strip() if entry is not None else fallback
+    message = disclosure.parse_message(entry.message.strip() if entry is not None else fallback)
     line = entry.line if entry is not None and entry.line > 0 else None
     type_name = entry.type_name if entry is not None else ""
     lowered = message.lower()

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from exchange.formats.spec import FormatSpec
-from exchange.validation import safety
+from exchange.validation import disclosure, safety
 from exchange.validation.errorlog import listening
 from exchange.validation.findings import Finding, file_error
 
@@ -127,7 +127,7 @@ class StreamPass:
         # Only schema errors count here: well-formedness is the checker's to report, once.
         if entry.level < etree.ErrorLevels.ERROR or entry.domain_name != _SCHEMA_DOMAIN or self.stopped:
             return
-        message = _CLARK_NAMESPACE.sub("", entry.message.strip())
+        message = disclosure.schema_message(_CLARK_NAMESPACE.sub("", entry.message.strip()))
         place = self._element_named(entry.message)
         if place is None:
             self._add(file_error(safety.NOT_VALID, message))
@@ -151,7 +151,7 @@ class StreamPass:
         if self._root is not None and not self._root_closed:
             self._stop(file_error(safety.NOT_VALID, "the file ends before the document does (truncated?)"))
         elif self._validator_raised is not None and not self.findings:
-            message = _CLARK_NAMESPACE.sub("", str(self._validator_raised))
+            message = disclosure.schema_message(_CLARK_NAMESPACE.sub("", str(self._validator_raised)))
             self._add(file_error(safety.NOT_VALID, f"schema validation failed: {message}"))
 
     # ------------------------------------------------------------------ events
