@@ -31,6 +31,7 @@ class ChunkSource(Protocol):
     """The document's bytes, and whatever check of them is only decided at the end."""
 
     size: int
+    failure: PacketError | None  # why the stream ended early, once it has
 
     def __iter__(self) -> Iterator[bytes]: ...
 
@@ -43,6 +44,7 @@ class PlainChunks:
 
     chunks: Iterable[bytes]
     size: int = 0
+    failure: PacketError | None = None  # nothing around the document can fail
 
     def __iter__(self) -> Iterator[bytes]:
         for chunk in self.chunks:
@@ -140,11 +142,22 @@ class DocumentPass:
         """Records and findings for the store, the file's closing findings last."""
         if self.header is not None:
             yield from validate_records(
-                self.header, self._elements, self.history, self.settings, spec=self.spec, sender=self.sender
+                self.header,
+                self._elements,
+                self.history,
+                self.settings,
+                spec=self.spec,
+                sender=self.sender,
+                complete=self._read_whole,
             )
         for _ in self._elements:  # no header: nothing to check records against, but read on for the verdict
             pass
         yield from self._closing_findings()
+
+    def _read_whole(self) -> bool:
+        """Whether the records came from the whole document: neither the validator nor the packet's
+        stream (a signed file found not well-formed) stopped before its end."""
+        return self._validation.result().complete and self._chunks.failure is None
 
     def _closing_findings(self) -> Iterator[Finding]:
         failure = self._chunks.settle()

@@ -12,7 +12,7 @@ rejects the file.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 
 from lxml import etree
@@ -34,13 +34,15 @@ def validate_records(
     sender: str | None = None,
     today: date | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    complete: Callable[[], bool] | None = None,
 ) -> Iterator[StreamItem]:
     """Extract the records of `elements` and check them; yields findings and records in document order.
 
     `history` None skips the rules that need the sender's earlier files. `sender` is the authenticated
     sender (the packet's metadata sender, whose registered certificate signed the document): the document
     must come from it (50004), and it keys the store's lookups. None, for a file without its packet,
-    leaves the sender rule out and keys the lookups by the header's TransmittingCountry.
+    leaves the sender rule out and keys the lookups by the header's TransmittingCountry. `complete` says,
+    once the elements are exhausted, whether they were the whole file (see `RuleEngine.run`).
     """
     receiver = settings if isinstance(settings, ReceiverProfile) else ReceiverProfile.from_settings(settings)
     records = Extractor(spec).records(elements)
@@ -53,4 +55,5 @@ def validate_records(
         sender=sender,
         today=today,
         authenticated_sender=sender,
+        complete=complete,
     )

@@ -39,9 +39,9 @@ _SCHEMA_DOMAIN = "SCHEMASV"
 _COUNT_ALL = etree.XPath("count(descendant-or-self::*)")
 _SELF, _BEFORE = "self::*", "preceding-sibling::*"  # where `_within_depth` looks
 _NOT_KEPT, _RECORD, _HEADER = "not kept", "record", "header"  # what an open element is to the pass
-# libxml2 (huge_tree off) refuses a document nested deeper than this itself, with a fatal error the checker
-# reports; a limit above it has nothing left to check (and an XPath that many steps long would exceed
-# libxml2's XPath recursion limit).
+# libxml2 (huge_tree off) builds no tree deeper than this, and stops there without a word when a schema is
+# plugged in (the checker, building nothing, goes on); a limit above it has nothing left to check (and an
+# XPath that many steps long would exceed libxml2's XPath recursion limit).
 _PARSER_MAX_DEPTH = 256
 
 Hearer = Callable[[etree._LogEntry], None]
@@ -149,7 +149,10 @@ class StreamPass:
         if self.stopped:
             return
         if self._root is not None and not self._root_closed:
-            self._stop(file_error(safety.NOT_VALID, "the file ends before the document does (truncated?)"))
+            # The checker read the whole file as well-formed (a truncated file is its error, reported
+            # already), so the validating parser stopped of itself, in silence: at a limit of libxml2's tree
+            # builder, which the checker, building nothing, does not have.
+            self._stop(self._builder_limit_finding())
         elif self._validator_raised is not None and not self.findings:
             message = disclosure.schema_message(_CLARK_NAMESPACE.sub("", str(self._validator_raised)))
             self._add(file_error(safety.NOT_VALID, f"schema validation failed: {message}"))
@@ -203,9 +206,38 @@ class StreamPass:
             return _HEADER
         return _NOT_KEPT
 
+    def _builder_limit_finding(self) -> Finding:
+        edge = self._edge()
+        if len(edge) >= _PARSER_MAX_DEPTH:
+            return self._depth_finding(edge, f"at least {len(edge)}")
+        return file_error(
+            safety.THREAT,
+            "the parser's safety limits were hit: it stopped before the end of a well-formed document (at a "
+            "text longer than 10,000,000 characters, or a like excess)",
+            path=self._path_of(edge[-1]) if edge else None,
+        )
+
+    def _depth_finding(self, edge: list[etree._Element], found: str) -> Finding:
+        limit = min(self._max_depth, _PARSER_MAX_DEPTH - 1)
+        first = edge[limit]  # the first element too deep
+        return safety.depth_finding(found, limit, first.sourceline, self._path_of(first))
+
+    def _open_depth_checked(self) -> bool:
+        """Whether the open edge (the elements not yet closed, which no subtree check has seen) stays
+        within the depth limit; stops the pass if not. libxml2 stops building a tree deeper than its own
+        limit, in silence, so past that the limit is libxml2's."""
+        edge = self._edge()
+        if len(edge) <= min(self._max_depth, _PARSER_MAX_DEPTH - 1):
+            return True
+        found = f"at least {len(edge)}" if len(edge) >= _PARSER_MAX_DEPTH else str(len(edge))
+        self._stop(self._depth_finding(edge, found))
+        return False
+
     def _prune(self) -> None:
         """Remove the finished elements outside kept subtrees: the earlier siblings of each element on
         the open edge. A kept element is not entered: it is open, or handed out whole and removed later."""
+        if not self._open_depth_checked():
+            return
         node, edge, depth = self._root, [], 1
         while node is not None and not self.stopped:
             edge.append(node)
@@ -312,12 +344,16 @@ class StreamPass:
         return "/" + "/".join(reversed(steps))
 
     def _add(self, finding: Finding) -> None:
+        if finding.code == safety.THREAT:
+            self._stop(finding)
+            return
         self.findings.append(finding)
         if len(self.findings) >= self._max_errors:
             self.stopped = True
 
     def _stop(self, finding: Finding) -> None:
-        self.findings.append(finding)
+        # A threat is the file's only finding (see safety): the schema findings met before it go.
+        self.findings = [finding] if finding.code == safety.THREAT else [*self.findings, finding]
         self.stopped = True
 
 

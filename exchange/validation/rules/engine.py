@@ -9,7 +9,7 @@ file's DocRefIds for the chain rules).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from itertools import islice
 
@@ -53,8 +53,13 @@ class RuleEngine:
         sender: str | None = None,
         today: date | None = None,
         authenticated_sender: str | None = None,
+        complete: Callable[[], bool] | None = None,
     ) -> Iterator[StreamItem]:
         """Check one file. Without `history`, the rules that need earlier files are skipped.
+
+        `complete`, asked once the records are exhausted, says whether they were the whole file: after a
+        read that stopped early (a fatal file error), the file rules' conclusions (no CrsBody, a body
+        without reports...) would only describe the cut, and are left out.
 
         `sender` keys the store's lookups (the packet's sender); it defaults to TransmittingCountry.
         `authenticated_sender` is the party whose registered certificate signed the packet: the document
@@ -71,7 +76,7 @@ class RuleEngine:
             today,
             authenticated_sender,
         )
-        yield from check.run(records)
+        yield from check.run(records, complete)
 
     def active(self, header: MessageHeader, with_history: bool) -> tuple[Rule, ...]:
         return tuple(
@@ -116,7 +121,7 @@ class _FileCheck:
         self._counts: Counter[int] = Counter()
         self._records = 0
 
-    def run(self, records: Iterable[Record]) -> Iterator[StreamItem]:
+    def run(self, records: Iterable[Record], complete: Callable[[], bool] | None) -> Iterator[StreamItem]:
         for message_rule in self._message_rules:
             yield from self._findings(message_rule, message_rule.check(self._ctx.header, self._ctx), None)
         trackers = [(rule, rule.start(self._ctx)) for rule in self._file_rules]
@@ -124,8 +129,9 @@ class _FileCheck:
             yield from self._check_all(records, trackers)
         finally:
             self._memory.close()  # also when the consumer stops early: the memory may hold a file
-        for file_rule, tracker in trackers:
-            yield from self._findings(file_rule, tracker.end(), None)
+        if complete is None or complete():
+            for file_rule, tracker in trackers:
+                yield from self._findings(file_rule, tracker.end(), None)
         log.info(
             "business rules checked",
             format=f"{self._ctx.header.format_name} {self._ctx.header.format_version}",
