@@ -223,6 +223,7 @@ class ReportingFI:
     body_index: int = 0
     group_index: int = 0
     line: int | None = None
+    path: str | None = None  # the element's place in the file, /CRS_OECD/CrsBody[1]/..., when known
 
 
 @value
@@ -252,6 +253,7 @@ class AccountReport:
     body_index: int = 0
     group_index: int = 0
     line: int | None = None
+    path: str | None = None  # the element's place in the file, /CRS_OECD/CrsBody[1]/..., when known
 
 
 @value
@@ -266,6 +268,7 @@ class PoolReport:
     body_index: int = 0
     group_index: int = 0
     line: int | None = None
+    path: str | None = None  # the element's place in the file, /CRS_OECD/CrsBody[1]/..., when known
 
 
 @value
@@ -276,6 +279,7 @@ class NilReport:
     body_index: int = 0
     group_index: int = 0
     line: int | None = None
+    path: str | None = None  # the element's place in the file, /CRS_OECD/CrsBody[1]/..., when known
 
 
 Record = ReportingFI | AccountReport | PoolReport | NilReport

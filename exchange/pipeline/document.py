@@ -16,6 +16,7 @@ from lxml import etree
 
 from crypto import OpenedPacket, PacketError
 from exchange.extract import Extractor
+from exchange.extract.status_message import StatusReport
 from exchange.formats.spec import FormatSpec
 from exchange.records import MessageHeader, StreamItem
 from exchange.settings import Settings
@@ -101,8 +102,12 @@ class DocumentPass:
     settings: Settings
     history: History | None
     sender: str | None = None
+    # A status message is read, not processed: `exchange validate` asks for it (`status_report` then
+    # says what it reports); received in place of a report, it is a file error.
+    reads_status: bool = False
     header: MessageHeader | None = None
     spec: FormatSpec | None = None
+    status_report: StatusReport | None = None
     _header_problem: str = field(init=False, default="")
     _chunks: ChunkSource = field(init=False)
     _validation: SchemaValidation = field(init=False)
@@ -130,7 +135,11 @@ class DocumentPass:
         """Read up to the message header, the first element the validator hands out."""
         first = next(self._elements, None)
         self.spec = self._validation.detection.spec if self._validation.detection else None
-        if first is not None and self.spec is not None and _local(first) == self.spec.header:
+        if self.spec is not None and self.spec.kind == "status":
+            self.status_report = StatusReport()
+            if first is not None and _local(first) != self.spec.header:
+                self._elements = _prepend(first, self._elements)
+        elif first is not None and self.spec is not None and _local(first) == self.spec.header:
             extractor = Extractor(self.spec)
             self.header = extractor.header(first)
             if self.header is None:
@@ -140,7 +149,10 @@ class DocumentPass:
 
     def items(self) -> Iterator[StreamItem]:
         """Records and findings for the store, the file's closing findings last."""
-        if self.header is not None:
+        if self.status_report is not None:
+            for element in self._elements:
+                self.status_report.read(element)
+        elif self.header is not None:
             yield from validate_records(
                 self.header,
                 self._elements,
@@ -149,6 +161,7 @@ class DocumentPass:
                 spec=self.spec,
                 sender=self.sender,
                 complete=self._read_whole,
+                locate=self._validation.path_of,
             )
         for _ in self._elements:  # no header: nothing to check records against, but read on for the verdict
             pass
@@ -167,7 +180,11 @@ class DocumentPass:
             return
         report = self._validation.result()
         yield from report.findings
-        if self.header is None and not report.findings:
+        if self.status_report is not None:
+            if not self.reads_status:
+                label = self.spec.label if self.spec else "status message"
+                yield file_error(50007, f"the file is a status message ({label}), not a report")
+        elif self.header is None and not report.findings:
             problem = f": {self._header_problem}" if self._header_problem else ""
             yield file_error(50007, f"the message header (MessageSpec) could not be read{problem}")
 

@@ -132,7 +132,7 @@ class StreamPass:
         if place is None:
             self._add(file_error(safety.NOT_VALID, message))
         else:
-            self._add(file_error(safety.NOT_VALID, message, line=place.sourceline, path=self._path_of(place)))
+            self._add(file_error(safety.NOT_VALID, message, line=place.sourceline, path=self.path_of(place)))
 
     def _judge_syntax(self) -> None:
         errors, self._syntax_errors = self._syntax_errors, []
@@ -191,7 +191,7 @@ class StreamPass:
         if element is self._root:
             return
         if str(element.tag).startswith(safety.XINCLUDE_TAG_PREFIXES):
-            self._stop(safety.xinclude_finding(element.sourceline, self._path_of(element)))
+            self._stop(safety.xinclude_finding(element.sourceline, self.path_of(element)))
             return
         kind = self._kind_of(element)
         self._open.append(kind)
@@ -214,13 +214,13 @@ class StreamPass:
             safety.THREAT,
             "the parser's safety limits were hit: it stopped before the end of a well-formed document (at a "
             "text longer than 10,000,000 characters, or a like excess)",
-            path=self._path_of(edge[-1]) if edge else None,
+            path=self.path_of(edge[-1]) if edge else None,
         )
 
     def _depth_finding(self, edge: list[etree._Element], found: str) -> Finding:
         limit = min(self._max_depth, _PARSER_MAX_DEPTH - 1)
         first = edge[limit]  # the first element too deep
-        return safety.depth_finding(found, limit, first.sourceline, self._path_of(first))
+        return safety.depth_finding(found, limit, first.sourceline, self.path_of(first))
 
     def _open_depth_checked(self) -> bool:
         """Whether the open edge (the elements not yet closed, which no subtree check has seen) stays
@@ -291,7 +291,7 @@ class StreamPass:
         first = found[0]
         self._stop(
             safety.depth_finding(
-                max(depth, self._max_depth + 1), self._max_depth, first.sourceline, self._path_of(first)
+                max(depth, self._max_depth + 1), self._max_depth, first.sourceline, self.path_of(first)
             )
         )
         return False
@@ -323,9 +323,9 @@ class StreamPass:
 
     def _current_path(self) -> str | None:
         edge = self._edge()
-        return self._path_of(edge[-1]) if edge else None
+        return self.path_of(edge[-1]) if edge else None
 
-    def _path_of(self, element: etree._Element) -> str:
+    def path_of(self, element: etree._Element) -> str:
         """/Root/Child[n]/..., n counting the same-named siblings before, removed ones included."""
         steps: list[str] = []
         node = element

@@ -255,6 +255,7 @@ class _LoneInstitutionDeletion:
                 ("ReportingFI/DocSpec/DocTypeIndic",),
                 doc_ref_ids=(*shown, fi.doc_spec.doc_ref_id),
                 line=fi.line,
+                path=fi.path,
             )
 
 

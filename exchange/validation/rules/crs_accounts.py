@@ -335,6 +335,7 @@ class _EmptyBody:
             ("CrsBody/ReportingGroup/AccountReport",),
             doc_ref_ids=(fi.doc_spec.doc_ref_id,),
             line=fi.line,
+            path=fi.path,
         )
 
 

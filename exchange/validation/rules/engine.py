@@ -216,6 +216,7 @@ def _finding(rule: Rule, found: Problem, record: Record | None) -> Finding:
     else:
         doc_ref_ids = () if record is None else (record.doc_spec.doc_ref_id,)
     line = found.line if found.line is not None else (None if record is None else record.line)
+    path = found.path if found.path is not None else (None if record is None else record.path)
     return Finding(
         code=rule.code,
         level=rule.level,
@@ -223,4 +224,5 @@ def _finding(rule: Rule, found: Problem, record: Record | None) -> Finding:
         doc_ref_ids=doc_ref_ids,
         field_paths=found.field_paths,
         line=line,
+        path=path,
     )
