@@ -25,6 +25,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from lxml import etree
 
@@ -93,6 +94,8 @@ class StreamPass:
         self._open: list[str] = []  # what each open element the parser reported is (the root aside)
         self._open_kept = 0  # kept elements open, counting those nested in an outer one
         self._removed: dict[etree._Element, Counter[str]] = {}  # per open element, children removed by name
+        self._last_placed: tuple[etree._Element, int] | None = None  # the last record placed, its position
+        self._prefix: tuple[etree._Element, str] | None = None  # the last parent placed, its path
         self._too_deep: dict[tuple[str, int], etree.XPath] = {}  # by `_within_depth`'s where and levels
         self._validator_raised: etree.XMLSyntaxError | None = None
         self._checker_raised: etree.XMLSyntaxError | None = None
@@ -327,21 +330,37 @@ class StreamPass:
 
     def path_of(self, element: etree._Element) -> str:
         """/Root/Child[n]/..., n counting the same-named siblings before, removed ones included."""
-        steps: list[str] = []
-        node = element
-        while (parent := node.getparent()) is not None:
-            local = _local(node)
-            before = sum(
-                1
-                for sibling in node.itersiblings(preceding=True)
-                if isinstance(sibling.tag, str) and sibling.tag.rpartition("}")[2] == local
-            )
-            removed = self._removed.get(parent)
-            position = 1 + before + (removed[local] if removed is not None else 0)
-            steps.append(f"{local}[{position}]")
-            node = parent
-        steps.append(_local(node))
-        return "/" + "/".join(reversed(steps))
+        parent = element.getparent()
+        if parent is None:
+            return f"/{_local(element)}"
+        prefix = self._prefix
+        if prefix is None or prefix[0] is not parent:
+            # The records of one reporting group share their parent's path, which stays what it is while
+            # the parent is open.
+            prefix = self._prefix = (parent, self.path_of(parent))
+        return f"{prefix[1]}/{_local(element)}[{self._position(element, parent)}]"
+
+    def _position(self, node: etree._Element, parent: etree._Element) -> int:
+        # Records are placed one after the other: counting back to the one placed last is one step, where
+        # counting every earlier sibling of a chunk's records made placing them quadratic.
+        last = self._last_placed
+        if last is not None and last[0].tag == node.tag:
+            for count, sibling in enumerate(node.itersiblings(cast(str, node.tag), preceding=True)):
+                if sibling is last[0]:
+                    return self._remember(node, last[1] + count + 1)
+        local = _local(node)
+        before = sum(
+            1
+            for sibling in node.itersiblings(preceding=True)
+            if isinstance(sibling.tag, str) and sibling.tag.rpartition("}")[2] == local
+        )
+        removed = self._removed.get(parent)
+        return self._remember(node, 1 + before + (removed[local] if removed is not None else 0))
+
+    def _remember(self, node: etree._Element, position: int) -> int:
+        if _local(node) in self._records:
+            self._last_placed = (node, position)
+        return position
 
     def _add(self, finding: Finding) -> None:
         if finding.code == safety.THREAT:
