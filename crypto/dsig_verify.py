@@ -440,7 +440,8 @@ class VerifiedDocument:
                     output.clear()
             reader.close()
         except XmlSyntaxError as exc:
-            raise _refuse(f"the signed file is {exc}") from None
+            # Not well-formed XML in UTF-8: the file's verdict is 50007, as `exchange validate` gives it.
+            raise PacketError(FileErrorCode.FAILED_SCHEMA_VALIDATION, f"the signed file is {exc}") from None
         verifier.flush()
         verdict = verifier.finish()
         yield from output

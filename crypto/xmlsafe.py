@@ -3,6 +3,10 @@
 A DOCTYPE (and with it every entity declaration), XInclude and absurd nesting are threats (50005).
 Expat runs without namespace processing because canonicalization needs the prefixes exactly as
 written; namespace scopes are tracked here instead, and undeclared prefixes are refused.
+
+Expat would read a document in UTF-16 or ISO-8859-1 and the canonical form it leads to is UTF-8, which
+would hide the encoding from every later check: the product's encoding policy (UTF-8 only,
+exchange.validation.encoding) is applied here, to the first bytes, as `exchange validate` applies it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from xml.parsers import expat
 
 from crypto.errors import FileErrorCode, PacketError
 from exchange.errors import ExchangeError
+from exchange.validation.encoding import PROBE, encoding_problem
 
 XINCLUDE_NAMESPACES = frozenset({"http://www.w3.org/2001/XInclude", "http://www.w3.org/2003/XInclude"})
 _NO_DECLARATIONS: dict[str, str] = {}
@@ -132,12 +137,28 @@ class SafeXmlReader:
         parser.ExternalEntityRefHandler = self._external_entity
         self._parser = parser
         self._route_to_handler()
+        # The first bytes, held until the encoding can be judged: a byte-order mark, or the XML
+        # declaration up to its end (a fragment parsed in its document's context has neither).
+        self._head: bytearray | None = bytearray() if context is None else None
 
     def feed(self, data: bytes) -> None:
+        if self._head is not None:
+            self._head += data
+            if len(self._head) < PROBE and b">" not in self._head:
+                return
+            data = self._judged_head()
         self._parse(data, final=False)
 
     def close(self) -> None:
+        if self._head is not None:
+            self._parse(self._judged_head(), final=False)
         self._parse(b"", final=True)
+
+    def _judged_head(self) -> bytes:
+        head, self._head = bytes(self._head or b""), None
+        if (problem := encoding_problem(head[:PROBE])) is not None:
+            raise XmlSyntaxError(f"not in UTF-8 ({problem})")
+        return head
 
     def _parse(self, data: bytes, final: bool) -> None:
         try:

@@ -186,6 +186,9 @@ class Party:
     addresses: tuple[Address, ...] = ()
     nationalities: tuple[str, ...] = ()
     birth_date: date | None = None  # BirthInfo, flattened: a party has at most one
+    # A BirthDate was given but is no date this product can hold: xs:date allows years beyond 9999 and
+    # before 1, which `date` cannot. birth_date is None then, and the rules report it (60014, 98002).
+    birth_date_unreadable: bool = False
     birth_city: str | None = None
     birth_city_subentity: str | None = None
     birth_country_code: str | None = None
@@ -220,6 +223,7 @@ class ReportingFI:
     body_index: int = 0
     group_index: int = 0
     line: int | None = None
+    path: str | None = None  # the element's place in the file, /CRS_OECD/CrsBody[1]/..., when known
 
 
 @value
@@ -249,6 +253,7 @@ class AccountReport:
     body_index: int = 0
     group_index: int = 0
     line: int | None = None
+    path: str | None = None  # the element's place in the file, /CRS_OECD/CrsBody[1]/..., when known
 
 
 @value
@@ -263,6 +268,7 @@ class PoolReport:
     body_index: int = 0
     group_index: int = 0
     line: int | None = None
+    path: str | None = None  # the element's place in the file, /CRS_OECD/CrsBody[1]/..., when known
 
 
 @value
@@ -273,6 +279,7 @@ class NilReport:
     body_index: int = 0
     group_index: int = 0
     line: int | None = None
+    path: str | None = None  # the element's place in the file, /CRS_OECD/CrsBody[1]/..., when known
 
 
 Record = ReportingFI | AccountReport | PoolReport | NilReport

@@ -21,7 +21,7 @@ from exchange.validation.rules import RULES
 @json_option
 @pass_context
 def rules_command(context: CliContext, format_name: str | None, as_json: bool) -> None:
-    """List the business rules: code, level, name, formats and the rule in one sentence."""
+    """List the business rules: code, level, name, formats, the rule in one sentence and its reference."""
     settings = context.settings
     rules = [
         rule.describe()
@@ -46,6 +46,7 @@ def _table(result: dict[str, Any]) -> str:
         store = "  [needs the store]" if rule["needs_history"] else ""
         lines.append(f"{rule['code']}  {rule['level']:<6}  {rule['name']}  ({formats}){store}")
         lines.append(f"       {rule['rule']}")
+        lines.append(f"       reference: {rule['reference']}")
         if rule["note"]:
             lines.append(f"       note: {rule['note']}")
     return "\n".join(lines)

@@ -2,6 +2,12 @@
 
 The same validation the pipeline runs, in one streaming pass. The rules that need the sender's earlier
 files (50009, 80000 across files, 80002, 80003, 80012-80014) run only with `--store`, against the store.
+A status message (csm v2, such as the product itself sends) is checked against its schema, and what it
+reports is shown: the MessageRefId it answers, its status, its error codes. A file alone has no
+authenticated sender (no packet, no signature): the rule that the document comes
+from the packet's signer (50004) cannot apply, and the output says so; the identifiers' country prefixes
+(50008, 80001) are checked against the file's own TransmittingCountry. `--sender` only addresses the
+status message.
 Exit codes: 0 when nothing was found, 1 when there are findings, 2 for a usage error.
 """
 
@@ -25,6 +31,9 @@ if TYPE_CHECKING:
 
     from exchange.validation.rules.history import History
 
+SENDER_NOT_CHECKED = (
+    "no packet, so no authenticated sender: whether the signer sent this document (50004) is not checked"
+)
 UNKNOWN_REF = "UNKNOWN"  # OriginalMessageRefID when the file is too broken to show its own
 
 
@@ -36,14 +45,49 @@ def _human(result: dict[str, Any]) -> str:
     count = len(result["findings"])
     lines.append("verdict: valid" if result["valid"] else f"verdict: {count} finding{'s' * (count != 1)}")
     for finding in result["findings"]:
-        where = [f"line {finding['line']}"] if finding["line"] is not None else []
-        where += [finding["path"]] if finding["path"] else []
-        lines.append(f"  {finding['code']}  {' '.join(where) + ': ' if where else ''}{finding['message']}")
+        lines += _finding_lines(finding)
     if not result["complete"]:
         lines.append("  (reading stopped there: the rest of the file was not examined)")
+    if result.get("status_report"):
+        lines += _status_report_lines(result["status_report"])
+    elif result["format"] and not result["sender_authenticated"]:
+        lines.append(f"note: {SENDER_NOT_CHECKED}")
     if result.get("status_message"):
         lines += ["", result["status_message"].rstrip()]
     return "\n".join(lines)
+
+
+def _finding_lines(finding: dict[str, Any]) -> list[str]:
+    """The code, where (line and the element's place: the line alone says little of a one-line file),
+    the message; for a record, the DocRefIds and the fields in error on a line of their own."""
+    where = [f"line {finding['line']}"] if finding["line"] is not None else []
+    where += [finding["path"]] if finding["path"] else []
+    lines = [f"  {finding['code']}  {' '.join(where) + ': ' if where else ''}{finding['message']}"]
+    named = []
+    if finding["doc_ref_ids"]:
+        named.append(f"DocRefId {', '.join(finding['doc_ref_ids'])}")
+    if finding["field_paths"]:
+        word = "field" if len(finding["field_paths"]) == 1 else "fields"
+        named.append(f"{word} {', '.join(finding['field_paths'])}")
+    if named:
+        lines.append(f"         {'; '.join(named)}")
+    return lines
+
+
+def _status_report_lines(report: dict[str, Any]) -> list[str]:
+    """What a status message reports about the file it answers."""
+    record_errors = ", ".join(
+        code if count == 1 else f"{code} ×{count}" for code, count in report["record_errors"].items()
+    )
+    lines = [
+        f"status message about MessageRefId {report['original_message_ref_id'] or '?'}: "
+        f"{report['status'] or 'no status'}",
+        f"  file errors: {', '.join(report['file_errors']) or 'none'}",
+        f"  record errors: {record_errors or 'none'}",
+    ]
+    if report["validated_by"]:
+        lines.append(f"  validated by: {', '.join(report['validated_by'])}")
+    return lines
 
 
 def _status_message(
@@ -91,7 +135,7 @@ def validate_command(
     settings = context.settings
     if schema_dir is not None:
         settings = settings.model_copy(update={"schema_dir": schema_dir})
-    result, header, findings = _validate(file, settings, sender, with_store)
+    result, header, findings = _validate(file, settings, with_store)
     if status_message:
         result["status_message"] = _status_message(header, findings, sender, settings.home_jurisdiction)
         result["status"] = status.file_status(findings)
@@ -101,7 +145,7 @@ def validate_command(
 
 
 def _validate(
-    file: Path, settings: Settings, sender: str | None, with_store: bool
+    file: Path, settings: Settings, with_store: bool
 ) -> tuple[dict[str, Any], MessageHeader | None, list[Finding]]:
     history: History | None = None
     engine: Engine | None = None
@@ -114,7 +158,8 @@ def _validate(
         if engine is not None:
             db.ping(engine)
             history = StoreHistory(engine)
-        document = DocumentPass(PlainChunks(iter_chunks(file)), settings, history, sender)
+        # No authenticated sender: `--sender` names whom to answer, it proves nothing about who sent it.
+        document = DocumentPass(PlainChunks(iter_chunks(file)), settings, history, None, reads_status=True)
         document.start()
         findings: list[Finding] = []
         records = 0
@@ -134,5 +179,7 @@ def _validate(
         "findings": [finding.to_dict() for finding in findings],
         "records": records,
         "history_checked": with_store,
+        "sender_authenticated": False,
+        "status_report": document.status_report.to_dict() if document.status_report else None,
     }
     return result, document.header, findings

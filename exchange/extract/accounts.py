@@ -48,7 +48,9 @@ def payment(element: etree._Element) -> Payment:
     return Payment(type=kind or "", amount=value, currency=currency, description=description)
 
 
-def account_report(element: etree._Element, body_index: int, group_index: int) -> AccountReport | None:
+def account_report(
+    element: etree._Element, body_index: int, group_index: int, path: str | None = None
+) -> AccountReport | None:
     spec: etree._Element | None = None
     number: etree._Element | None = None
     holder: etree._Element | None = None
@@ -106,10 +108,13 @@ def account_report(element: etree._Element, body_index: int, group_index: int) -
         body_index=body_index,
         group_index=group_index,
         line=element.sourceline,
+        path=path,
     )
 
 
-def pool_report(element: etree._Element, body_index: int, group_index: int) -> PoolReport | None:
+def pool_report(
+    element: etree._Element, body_index: int, group_index: int, path: str | None = None
+) -> PoolReport | None:
     spec: etree._Element | None = None
     balance: etree._Element | None = None
     count: str | None = None
@@ -137,14 +142,21 @@ def pool_report(element: etree._Element, body_index: int, group_index: int) -> P
         body_index=body_index,
         group_index=group_index,
         line=element.sourceline,
+        path=path,
     )
 
 
-def nil_report(element: etree._Element, body_index: int, group_index: int) -> NilReport | None:
+def nil_report(
+    element: etree._Element, body_index: int, group_index: int, path: str | None = None
+) -> NilReport | None:
     spec = next((child for child in element if local_name(child) == "DocSpec"), None)
     record_spec = doc_spec(spec)
     if record_spec is None:
         return None
     return NilReport(
-        doc_spec=record_spec, body_index=body_index, group_index=group_index, line=element.sourceline
+        doc_spec=record_spec,
+        body_index=body_index,
+        group_index=group_index,
+        line=element.sourceline,
+        path=path,
     )

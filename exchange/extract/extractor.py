@@ -13,14 +13,16 @@ from collections.abc import Callable, Iterable, Iterator
 from lxml import etree
 
 from exchange.extract.accounts import account_report, nil_report, pool_report
-from exchange.extract.header import message_header
+from exchange.extract.header import header_problem, message_header
 from exchange.extract.institutions import ROLES, reporting_fi
 from exchange.extract.xmltext import local_name, namespace
 from exchange.formats import registry
 from exchange.formats.spec import FormatSpec
 from exchange.records import MessageHeader, Record
 
-_Builder = Callable[[etree._Element, int, int], Record | None]
+_Builder = Callable[[etree._Element, int, int, str | None], Record | None]
+# Where an element stands in the file, asked while it is in the tree (the streaming pass's `path_of`).
+Locator = Callable[[etree._Element], str | None]
 
 _IN_GROUP: dict[str, _Builder] = {
     "AccountReport": account_report,
@@ -34,8 +36,9 @@ _UNSEEN = object()  # the parent before the first record: never the same as a re
 class Extractor:
     """One per file: it numbers bodies and groups across the calls."""
 
-    def __init__(self, spec: FormatSpec | None = None) -> None:
+    def __init__(self, spec: FormatSpec | None = None, locate: Locator | None = None) -> None:
         self._spec = spec
+        self._locate = locate
         self._body: object = _UNSEEN
         self._group: object = _UNSEEN
         self._body_index = -1
@@ -50,6 +53,10 @@ class Extractor:
         spec = self._format_of(element)
         return None if spec is None else message_header(element, spec)
 
+    def header_problem(self, element: etree._Element) -> str:
+        """Why `header` gives None for this MessageSpec element, in a sentence for a file error."""
+        return header_problem(element)
+
     def record(
         self, element: etree._Element, *, body_index: int | None = None, group_index: int | None = None
     ) -> Record | None:
@@ -61,12 +68,21 @@ class Extractor:
         name = local_name(element)
         if name in ROLES:
             body, group = self._place(element, in_group=name != "ReportingFI")
-            return reporting_fi(element, ROLES[name], _given(body_index, body), _given(group_index, group))
+            return reporting_fi(
+                element,
+                ROLES[name],
+                _given(body_index, body),
+                _given(group_index, group),
+                self._path(element),
+            )
         builder = _IN_GROUP.get(name)
         if builder is None:
             return None
         body, group = self._place(element, in_group=True)
-        return builder(element, _given(body_index, body), _given(group_index, group))
+        return builder(element, _given(body_index, body), _given(group_index, group), self._path(element))
+
+    def _path(self, element: etree._Element) -> str | None:
+        return None if self._locate is None else self._locate(element)
 
     def records(self, elements: Iterable[etree._Element]) -> Iterator[Record]:
         """The readable records among the elements; the others were reported by the schema pass."""

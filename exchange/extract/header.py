@@ -24,6 +24,26 @@ _REPEATED = {"CorrMessageRefId": "corr_message_ref_ids"}
 _REQUIRED = ("transmitting_country", "receiving_country", "message_ref_id", "reporting_period", "timestamp")
 
 
+_DATES = {"reporting_period": "ReportingPeriod", "timestamp": "Timestamp"}
+_NAMES = {field: element for element, field in _FIELDS.items()}
+
+
+def header_problem(element: etree._Element) -> str:
+    """Why `message_header` gives None for this MessageSpec: the first required field missing, or a date
+    the product cannot hold. ReportingPeriod and Timestamp describe the message, not a person: quoted."""
+    values = leaf_fields(element, _FIELDS)
+    for name in _REQUIRED:
+        written = values.get(name)
+        if written is None:
+            return f"{_NAMES[name]} is missing"
+        if name in _DATES and (parse_date if name == "reporting_period" else parse_datetime)(written) is None:
+            return (
+                f"{_DATES[name]} {written!r} is not a date this receiver can process (it reads the years "
+                "0001 to 9999)"
+            )
+    return "its required fields could not be read"
+
+
 def message_header(element: etree._Element, spec: FormatSpec) -> MessageHeader | None:
     """The header of a MessageSpec element, or None when a field every header needs is missing or
     unreadable (the file's schema finding rejects it; there is nothing to validate against)."""

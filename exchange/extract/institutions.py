@@ -13,7 +13,7 @@ ROLES = {"ReportingFI": FIRole.REPORTING_FI, "Sponsor": FIRole.SPONSOR, "Interme
 
 
 def reporting_fi(
-    element: etree._Element, role: FIRole, body_index: int, group_index: int
+    element: etree._Element, role: FIRole, body_index: int, group_index: int, path: str | None = None
 ) -> ReportingFI | None:
     spec_element = filer_category = None
     parts = OrganisationParts()
@@ -39,4 +39,5 @@ def reporting_fi(
         body_index=body_index,
         group_index=group_index,
         line=element.sourceline,
+        path=path,
     )

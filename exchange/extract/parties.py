@@ -88,7 +88,10 @@ def _birth(element: etree._Element) -> dict[str, Any]:
             values.update(leaf_fields(child, _BIRTH_COUNTRY))
         elif (field_name := _BIRTH.get(local)) is not None and field_name not in values:
             values[field_name] = text(child)
-    values["birth_date"] = parse_date(values.get("birth_date"))
+    written = values.get("birth_date")
+    values["birth_date"] = parse_date(written)
+    if written is not None and values["birth_date"] is None:
+        values["birth_date_unreadable"] = True
     return values
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -18,6 +18,9 @@ from lxml import etree
 
 # xsd:date and xsd:dateTime may carry a zone; a date's zone says nothing a reporting period needs.
 _DATE_ZONE = re.compile(r"(Z|[+-]\d\d:\d\d)$")
+# xsd:dateTime writes the midnight that ends a day as 24:00:00; Python's datetime knows only the 00:00:00
+# that starts the next one, which is the same moment.
+_END_OF_DAY = re.compile(r"T24:00:00(\.0+)?(?=Z|[+-]\d\d:\d\d|$)")
 
 
 def local_name(element: etree._Element) -> str:
@@ -100,6 +103,8 @@ def parse_bool(value: str | None) -> bool | None:
 
 
 def parse_date(value: str | None) -> date | None:
+    """xsd:date, or None when it is no date `date` can hold (a year beyond 9999 or before 1, which xsd:date
+    allows): a caller that stores the value must say so, not store None in silence."""
     if value is None:
         return None
     try:
@@ -109,10 +114,14 @@ def parse_date(value: str | None) -> date | None:
 
 
 def parse_datetime(value: str | None) -> datetime | None:
-    """xsd:dateTime, naive when the file gives no zone (the record keeps what the file says)."""
+    """xsd:dateTime, naive when the file gives no zone (the record keeps what the file says); None, as
+    for `parse_date`, when no `datetime` can hold it."""
     if value is None:
         return None
+    end_of_day = _END_OF_DAY.search(value)
     try:
-        return datetime.fromisoformat(value)
-    except ValueError:
+        if end_of_day is None:
+            return datetime.fromisoformat(value)
+        return datetime.fromisoformat(_END_OF_DAY.sub("T00:00:00", value)) + timedelta(days=1)
+    except (ValueError, OverflowError):
         return None

@@ -9,4 +9,6 @@ SPEC = FormatSpec(
     root="CRSStatusMessage_OECD",
     schema_folder="csm_v2",
     schema_entry="csm.xsd",
+    records=frozenset({"OriginalMessage", "FileError", "RecordError", "ValidationResult"}),
+    kind="status",
 )

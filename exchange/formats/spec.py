@@ -4,6 +4,7 @@ and which of its elements are the records the rest of the pipeline works on."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -15,8 +16,11 @@ class FormatSpec:
     schema_folder: str  # folder under the schema root: "crs_v2"
     schema_entry: str  # the schema file that declares the root element, in that folder
     header: str = "MessageSpec"
-    # Correctable documents (each has a DocSpec): what the store and the business rules read one by one.
+    # The elements handed out one by one after the header: a report's correctable documents (each has a
+    # DocSpec), which the store and the business rules read; a status message's parts.
     records: frozenset[str] = field(default_factory=frozenset)
+    # A report carries records to check and store; a status message answers a file and is only read.
+    kind: Literal["report", "status"] = "report"
 
     @property
     def label(self) -> str:

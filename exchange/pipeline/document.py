@@ -16,6 +16,7 @@ from lxml import etree
 
 from crypto import OpenedPacket, PacketError
 from exchange.extract import Extractor
+from exchange.extract.status_message import StatusReport
 from exchange.formats.spec import FormatSpec
 from exchange.records import MessageHeader, StreamItem
 from exchange.settings import Settings
@@ -31,6 +32,7 @@ class ChunkSource(Protocol):
     """The document's bytes, and whatever check of them is only decided at the end."""
 
     size: int
+    failure: PacketError | None  # why the stream ended early, once it has
 
     def __iter__(self) -> Iterator[bytes]: ...
 
@@ -43,6 +45,7 @@ class PlainChunks:
 
     chunks: Iterable[bytes]
     size: int = 0
+    failure: PacketError | None = None  # nothing around the document can fail
 
     def __iter__(self) -> Iterator[bytes]:
         for chunk in self.chunks:
@@ -89,15 +92,23 @@ class VerifiedChunks:
 class DocumentPass:
     """Validates one document (schema, then business rules); `header` is known once `start()` returned.
 
-    `sender` scopes the history lookups; None takes the header's TransmittingCountry.
+    `sender` is the authenticated sender: the packet's metadata sender, whose registered certificate
+    signed the document. The document must come from it (50004), and it scopes the history lookups. None
+    (a file without its packet, as `exchange validate` reads it) leaves that rule out and scopes the
+    lookups by the header's TransmittingCountry.
     """
 
     source: ChunkSource
     settings: Settings
     history: History | None
     sender: str | None = None
+    # A status message is read, not processed: `exchange validate` asks for it (`status_report` then
+    # says what it reports); received in place of a report, it is a file error.
+    reads_status: bool = False
     header: MessageHeader | None = None
     spec: FormatSpec | None = None
+    status_report: StatusReport | None = None
+    _header_problem: str = field(init=False, default="")
     _chunks: ChunkSource = field(init=False)
     _validation: SchemaValidation = field(init=False)
     _elements: Iterator[etree._Element] = field(init=False)
@@ -124,20 +135,42 @@ class DocumentPass:
         """Read up to the message header, the first element the validator hands out."""
         first = next(self._elements, None)
         self.spec = self._validation.detection.spec if self._validation.detection else None
-        if first is not None and self.spec is not None and _local(first) == self.spec.header:
-            self.header = Extractor(self.spec).header(first)
+        if self.spec is not None and self.spec.kind == "status":
+            self.status_report = StatusReport()
+            if first is not None and _local(first) != self.spec.header:
+                self._elements = _prepend(first, self._elements)
+        elif first is not None and self.spec is not None and _local(first) == self.spec.header:
+            extractor = Extractor(self.spec)
+            self.header = extractor.header(first)
+            if self.header is None:
+                self._header_problem = extractor.header_problem(first)
         elif first is not None:
             self._elements = _prepend(first, self._elements)
 
     def items(self) -> Iterator[StreamItem]:
         """Records and findings for the store, the file's closing findings last."""
-        if self.header is not None:
+        if self.status_report is not None:
+            for element in self._elements:
+                self.status_report.read(element)
+        elif self.header is not None:
             yield from validate_records(
-                self.header, self._elements, self.history, self.settings, spec=self.spec, sender=self.sender
+                self.header,
+                self._elements,
+                self.history,
+                self.settings,
+                spec=self.spec,
+                sender=self.sender,
+                complete=self._read_whole,
+                locate=self._validation.path_of,
             )
         for _ in self._elements:  # no header: nothing to check records against, but read on for the verdict
             pass
         yield from self._closing_findings()
+
+    def _read_whole(self) -> bool:
+        """Whether the records came from the whole document: neither the validator nor the packet's
+        stream (a signed file found not well-formed) stopped before its end."""
+        return self._validation.result().complete and self._chunks.failure is None
 
     def _closing_findings(self) -> Iterator[Finding]:
         failure = self._chunks.settle()
@@ -147,8 +180,13 @@ class DocumentPass:
             return
         report = self._validation.result()
         yield from report.findings
-        if self.header is None and not report.findings:
-            yield file_error(50007, "the message header (MessageSpec) could not be read")
+        if self.status_report is not None:
+            if not self.reads_status:
+                label = self.spec.label if self.spec else "status message"
+                yield file_error(50007, f"the file is a status message ({label}), not a report")
+        elif self.header is None and not report.findings:
+            problem = f": {self._header_problem}" if self._header_problem else ""
+            yield file_error(50007, f"the message header (MessageSpec) could not be read{problem}")
 
 
 def _local(element: etree._Element) -> str:

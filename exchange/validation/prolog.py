@@ -13,13 +13,12 @@ from typing import cast
 
 from lxml import etree
 
-from exchange.validation import safety
+from exchange.validation import encoding, safety
 from exchange.validation.errorlog import listening
 from exchange.validation.findings import Finding, file_error
 
 PROLOG_LIMIT = 1024 * 1024  # a real prolog is a few hundred bytes; comments cannot justify more
 _SLICE = 4096  # fed to the probe parser at a time, so it stops soon after the root's start tag
-_ENCODING_PROBE = 256
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ def read_prolog(chunks: Iterator[bytes], limit: int = PROLOG_LIMIT) -> Prolog:
 
 def _conclude(consumed: bytes, root: etree._Element | None, failure: Finding | None) -> Prolog:
     # The encoding speaks first: a UTF-16 file fails to parse too, but "UTF-16" is the useful answer.
-    if (finding := safety.encoding_finding(consumed[:_ENCODING_PROBE])) is not None:
+    if (finding := safety.encoding_finding(consumed[: encoding.PROBE])) is not None:
         return Prolog(consumed, finding=finding)
     if failure is not None and b"<!DOCTYPE" in consumed:
         # A DOCTYPE so broken that the root is never reached is still a DOCTYPE: a threat, not a typo.

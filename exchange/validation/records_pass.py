@@ -12,12 +12,13 @@ rejects the file.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 
 from lxml import etree
 
 from exchange.extract import Extractor
+from exchange.extract.extractor import Locator
 from exchange.formats.spec import FormatSpec
 from exchange.records import MessageHeader, StreamItem
 from exchange.settings import Settings
@@ -34,13 +35,28 @@ def validate_records(
     sender: str | None = None,
     today: date | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    complete: Callable[[], bool] | None = None,
+    locate: Locator | None = None,
 ) -> Iterator[StreamItem]:
     """Extract the records of `elements` and check them; yields findings and records in document order.
 
-    `history` None skips the rules that need the sender's earlier files. `sender` keys the store's
-    lookups and defaults to the header's TransmittingCountry.
+    `history` None skips the rules that need the sender's earlier files. `sender` is the authenticated
+    sender (the packet's metadata sender, whose registered certificate signed the document): the document
+    must come from it (50004), and it keys the store's lookups. None, for a file without its packet,
+    leaves the sender rule out and keys the lookups by the header's TransmittingCountry. `complete` says,
+    once the elements are exhausted, whether they were the whole file (see `RuleEngine.run`); `locate`
+    gives each record's place in the file, for its findings.
     """
     receiver = settings if isinstance(settings, ReceiverProfile) else ReceiverProfile.from_settings(settings)
-    records = Extractor(spec).records(elements)
+    records = Extractor(spec, locate).records(elements)
     engine = RuleEngine(chunk_size=chunk_size)
-    return engine.run(header, records, receiver=receiver, history=history, sender=sender, today=today)
+    return engine.run(
+        header,
+        records,
+        receiver=receiver,
+        history=history,
+        sender=sender,
+        today=today,
+        authenticated_sender=sender,
+        complete=complete,
+    )

@@ -12,21 +12,21 @@ rather than an exception:
 | not well-formed, truncated, invalid UTF-8       | 50007 |
 | an encoding other than UTF-8 (UTF-16 with or without BOM, UTF-32, a declared legacy one) | 50007 |
 
-Encoding decision (the product's, tested in tests/validation/test_safety.py): UTF-8 only, the encoding the
-exchange formats are written and exchanged in. A UTF-8 byte-order mark is accepted (Windows tools write one
-and it changes nothing). UTF-16 and UTF-32 are refused with 50007 even when well-formed and announced by a
-BOM, and so is any other declared encoding: what we tolerated, our partners' other receivers might not, and
-one rule for every partner is easier to explain in a status message than a tolerance.
+A threat is the file's only finding, wherever in the file it stands: the receiver scans for threats before
+it validates against the schema (FACTS.md §4, receiving order), so a file that is a threat is not also
+reported schema-invalid, whichever of the two one streaming pass happened to meet first; the packet path,
+whose reader stops at the threat, says the same. The encoding policy (UTF-8 only) is
+exchange.validation.encoding's, shared with the packet path.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Protocol, cast
 
 from lxml import etree
 
+from exchange.validation import disclosure, encoding
 from exchange.validation.codes import FileErrorCode
 from exchange.validation.findings import Finding, file_error
 
@@ -36,15 +36,6 @@ NOT_VALID = FileErrorCode.FAILED_SCHEMA_VALIDATION
 XINCLUDE_NAMESPACES = frozenset({"http://www.w3.org/2001/XInclude", "http://www.w3.org/2003/XInclude"})
 XINCLUDE_TAG_PREFIXES = tuple(f"{{{namespace}}}" for namespace in sorted(XINCLUDE_NAMESPACES))
 
-
-_BOMS = (
-    (b"\x00\x00\xfe\xff", "UTF-32"),
-    (b"\xff\xfe\x00\x00", "UTF-32"),
-    (b"\xfe\xff", "UTF-16"),
-    (b"\xff\xfe", "UTF-16"),
-)
-_UTF8_BOM = b"\xef\xbb\xbf"
-_DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?\sencoding\s*=\s*["']([^"']*)["']""")
 
 # libxml2 messages that mean "this document tries to exhaust the parser" rather than "this is not XML".
 _RESOURCE_ERRORS = frozenset({"ERR_RESOURCE_LIMIT", "ERR_ENTITY_LOOP", "ERR_ENTITY_AMPLIFICATION"})
@@ -117,19 +108,8 @@ def safe_document_parser() -> etree.XMLParser:
 
 def encoding_finding(head: bytes) -> Finding | None:
     """A 50007 finding when the first bytes show an encoding other than UTF-8, else None."""
-    for bom, name in _BOMS:
-        if head.startswith(bom):
-            return file_error(NOT_VALID, f"the file is encoded in {name}; the standard requires UTF-8")
-    if head.startswith((b"\x00<\x00", b"<\x00?\x00", b"<\x00<\x00")) or head[:2] == b"\x00<":
-        return file_error(
-            NOT_VALID, "the file is encoded in UTF-16 without a byte-order mark; UTF-8 is required"
-        )
-    declared = _DECLARED_ENCODING.match(head.removeprefix(_UTF8_BOM))
-    if declared is not None:
-        name = declared.group(1).decode("ascii", "replace")
-        if name.strip().lower().replace("_", "-") not in ("utf-8", "utf8"):
-            return file_error(NOT_VALID, f"the file declares encoding {name!r}; the standard requires UTF-8")
-    return None
+    problem = encoding.encoding_problem(head)
+    return None if problem is None else file_error(NOT_VALID, problem)
 
 
 def doctype_finding(root: etree._Element) -> Finding | None:
@@ -162,20 +142,26 @@ def xinclude_finding(line: int | None, path: str) -> Finding:
     )
 
 
-def depth_finding(depth: int, limit: int, line: int | None, path: str) -> Finding:
+def depth_finding(depth: int | str, limit: int, line: int | None, path: str | None) -> Finding:
     return file_error(
         THREAT, f"elements are nested more than {limit} deep (found {depth}); refused", line=line, path=path
     )
 
 
+def is_resource_error(entry: etree._LogEntry) -> bool:
+    """Whether libxml2 stopped because the document tries to exhaust it, rather than because it is not XML."""
+    lowered = entry.message.lower()
+    return entry.type_name in _RESOURCE_ERRORS or any(word in lowered for word in _RESOURCE_WORDS)
+
+
 def parse_error_finding(entry: etree._LogEntry | None, fallback: str, path: str | None) -> Finding:
     """The finding for an error libxml2 raised while parsing: resource exhaustion is a threat (50005),
     anything else means the file is not well-formed XML in UTF-8 (50007)."""
-    message = entry.message.strip() if entry is not None else fallback
+    message = disclosure.parse_message(entry.message.strip() if entry is not None else fallback)
     line = entry.line if entry is not None and entry.line > 0 else None
     type_name = entry.type_name if entry is not None else ""
     lowered = message.lower()
-    if type_name in _RESOURCE_ERRORS or any(word in lowered for word in _RESOURCE_WORDS):
+    if (entry is not None and is_resource_error(entry)) or any(word in lowered for word in _RESOURCE_WORDS):
         return file_error(THREAT, f"the parser's safety limits were hit: {message}", line=line, path=path)
     if "premature end of data" in lowered or type_name == "ERR_TAG_NOT_FINISHED":
         message = f"the file ends before the document does (truncated?): {message}"

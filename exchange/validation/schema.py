@@ -105,6 +105,7 @@ class SchemaValidation:
         self._chunk_size = chunk_size
         self._started = False
         self._report: ValidationReport | None = None
+        self._walk: StreamPass | None = None
         self.detection: Detection | None = None  # known once the root element has been read
 
     def records(self) -> Iterator[etree._Element]:
@@ -114,6 +115,11 @@ class SchemaValidation:
         """
         self._claim()
         yield from self._run(yield_records=True)
+
+    def path_of(self, element: etree._Element) -> str | None:
+        """Where a record element handed out by `records()` stands in the file, while it is current:
+        /CRS_OECD/CrsBody[1]/ReportingGroup[1]/AccountReport[17], the elements already removed counted."""
+        return None if self._walk is None else self._walk.path_of(element)
 
     def result(self) -> ValidationReport:
         """The final report; reads the whole file first if `records()` was never used."""
@@ -141,7 +147,7 @@ class SchemaValidation:
         spec = detection.spec
         wanted = (spec.records if self._records is None else self._records) if yield_records else frozenset()
         schema = load_schema(spec, self._schema_dir)
-        walk = StreamPass(
+        walk = self._walk = StreamPass(
             spec,
             schema,
             records=wanted,

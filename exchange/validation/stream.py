@@ -25,11 +25,12 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from lxml import etree
 
 from exchange.formats.spec import FormatSpec
-from exchange.validation import safety
+from exchange.validation import disclosure, safety
 from exchange.validation.errorlog import listening
 from exchange.validation.findings import Finding, file_error
 
@@ -39,9 +40,9 @@ _SCHEMA_DOMAIN = "SCHEMASV"
 _COUNT_ALL = etree.XPath("count(descendant-or-self::*)")
 _SELF, _BEFORE = "self::*", "preceding-sibling::*"  # where `_within_depth` looks
 _NOT_KEPT, _RECORD, _HEADER = "not kept", "record", "header"  # what an open element is to the pass
-# libxml2 (huge_tree off) refuses a document nested deeper than this itself, with a fatal error the checker
-# reports; a limit above it has nothing left to check (and an XPath that many steps long would exceed
-# libxml2's XPath recursion limit).
+# libxml2 (huge_tree off) builds no tree deeper than this, and stops there without a word when a schema is
+# plugged in (the checker, building nothing, goes on); a limit above it has nothing left to check (and an
+# XPath that many steps long would exceed libxml2's XPath recursion limit).
 _PARSER_MAX_DEPTH = 256
 
 Hearer = Callable[[etree._LogEntry], None]
@@ -93,6 +94,8 @@ class StreamPass:
         self._open: list[str] = []  # what each open element the parser reported is (the root aside)
         self._open_kept = 0  # kept elements open, counting those nested in an outer one
         self._removed: dict[etree._Element, Counter[str]] = {}  # per open element, children removed by name
+        self._last_placed: tuple[etree._Element, int] | None = None  # the last record placed, its position
+        self._prefix: tuple[etree._Element, str] | None = None  # the last parent placed, its path
         self._too_deep: dict[tuple[str, int], etree.XPath] = {}  # by `_within_depth`'s where and levels
         self._validator_raised: etree.XMLSyntaxError | None = None
         self._checker_raised: etree.XMLSyntaxError | None = None
@@ -127,12 +130,12 @@ class StreamPass:
         # Only schema errors count here: well-formedness is the checker's to report, once.
         if entry.level < etree.ErrorLevels.ERROR or entry.domain_name != _SCHEMA_DOMAIN or self.stopped:
             return
-        message = _CLARK_NAMESPACE.sub("", entry.message.strip())
+        message = disclosure.schema_message(_CLARK_NAMESPACE.sub("", entry.message.strip()))
         place = self._element_named(entry.message)
         if place is None:
             self._add(file_error(safety.NOT_VALID, message))
         else:
-            self._add(file_error(safety.NOT_VALID, message, line=place.sourceline, path=self._path_of(place)))
+            self._add(file_error(safety.NOT_VALID, message, line=place.sourceline, path=self.path_of(place)))
 
     def _judge_syntax(self) -> None:
         errors, self._syntax_errors = self._syntax_errors, []
@@ -149,9 +152,12 @@ class StreamPass:
         if self.stopped:
             return
         if self._root is not None and not self._root_closed:
-            self._stop(file_error(safety.NOT_VALID, "the file ends before the document does (truncated?)"))
+            # The checker read the whole file as well-formed (a truncated file is its error, reported
+            # already), so the validating parser stopped of itself, in silence: at a limit of libxml2's tree
+            # builder, which the checker, building nothing, does not have.
+            self._stop(self._builder_limit_finding())
         elif self._validator_raised is not None and not self.findings:
-            message = _CLARK_NAMESPACE.sub("", str(self._validator_raised))
+            message = disclosure.schema_message(_CLARK_NAMESPACE.sub("", str(self._validator_raised)))
             self._add(file_error(safety.NOT_VALID, f"schema validation failed: {message}"))
 
     # ------------------------------------------------------------------ events
@@ -188,7 +194,7 @@ class StreamPass:
         if element is self._root:
             return
         if str(element.tag).startswith(safety.XINCLUDE_TAG_PREFIXES):
-            self._stop(safety.xinclude_finding(element.sourceline, self._path_of(element)))
+            self._stop(safety.xinclude_finding(element.sourceline, self.path_of(element)))
             return
         kind = self._kind_of(element)
         self._open.append(kind)
@@ -203,9 +209,38 @@ class StreamPass:
             return _HEADER
         return _NOT_KEPT
 
+    def _builder_limit_finding(self) -> Finding:
+        edge = self._edge()
+        if len(edge) >= _PARSER_MAX_DEPTH:
+            return self._depth_finding(edge, f"at least {len(edge)}")
+        return file_error(
+            safety.THREAT,
+            "the parser's safety limits were hit: it stopped before the end of a well-formed document (at a "
+            "text longer than 10,000,000 characters, or a like excess)",
+            path=self.path_of(edge[-1]) if edge else None,
+        )
+
+    def _depth_finding(self, edge: list[etree._Element], found: str) -> Finding:
+        limit = min(self._max_depth, _PARSER_MAX_DEPTH - 1)
+        first = edge[limit]  # the first element too deep
+        return safety.depth_finding(found, limit, first.sourceline, self.path_of(first))
+
+    def _open_depth_checked(self) -> bool:
+        """Whether the open edge (the elements not yet closed, which no subtree check has seen) stays
+        within the depth limit; stops the pass if not. libxml2 stops building a tree deeper than its own
+        limit, in silence, so past that the limit is libxml2's."""
+        edge = self._edge()
+        if len(edge) <= min(self._max_depth, _PARSER_MAX_DEPTH - 1):
+            return True
+        found = f"at least {len(edge)}" if len(edge) >= _PARSER_MAX_DEPTH else str(len(edge))
+        self._stop(self._depth_finding(edge, found))
+        return False
+
     def _prune(self) -> None:
         """Remove the finished elements outside kept subtrees: the earlier siblings of each element on
         the open edge. A kept element is not entered: it is open, or handed out whole and removed later."""
+        if not self._open_depth_checked():
+            return
         node, edge, depth = self._root, [], 1
         while node is not None and not self.stopped:
             edge.append(node)
@@ -259,7 +294,7 @@ class StreamPass:
         first = found[0]
         self._stop(
             safety.depth_finding(
-                max(depth, self._max_depth + 1), self._max_depth, first.sourceline, self._path_of(first)
+                max(depth, self._max_depth + 1), self._max_depth, first.sourceline, self.path_of(first)
             )
         )
         return False
@@ -291,33 +326,53 @@ class StreamPass:
 
     def _current_path(self) -> str | None:
         edge = self._edge()
-        return self._path_of(edge[-1]) if edge else None
+        return self.path_of(edge[-1]) if edge else None
 
-    def _path_of(self, element: etree._Element) -> str:
+    def path_of(self, element: etree._Element) -> str:
         """/Root/Child[n]/..., n counting the same-named siblings before, removed ones included."""
-        steps: list[str] = []
-        node = element
-        while (parent := node.getparent()) is not None:
-            local = _local(node)
-            before = sum(
-                1
-                for sibling in node.itersiblings(preceding=True)
-                if isinstance(sibling.tag, str) and sibling.tag.rpartition("}")[2] == local
-            )
-            removed = self._removed.get(parent)
-            position = 1 + before + (removed[local] if removed is not None else 0)
-            steps.append(f"{local}[{position}]")
-            node = parent
-        steps.append(_local(node))
-        return "/" + "/".join(reversed(steps))
+        parent = element.getparent()
+        if parent is None:
+            return f"/{_local(element)}"
+        prefix = self._prefix
+        if prefix is None or prefix[0] is not parent:
+            # The records of one reporting group share their parent's path, which stays what it is while
+            # the parent is open.
+            prefix = self._prefix = (parent, self.path_of(parent))
+        return f"{prefix[1]}/{_local(element)}[{self._position(element, parent)}]"
+
+    def _position(self, node: etree._Element, parent: etree._Element) -> int:
+        # Records are placed one after the other: counting back to the one placed last is one step, where
+        # counting every earlier sibling of a chunk's records made placing them quadratic.
+        last = self._last_placed
+        if last is not None and last[0].tag == node.tag:
+            for count, sibling in enumerate(node.itersiblings(cast(str, node.tag), preceding=True)):
+                if sibling is last[0]:
+                    return self._remember(node, last[1] + count + 1)
+        local = _local(node)
+        before = sum(
+            1
+            for sibling in node.itersiblings(preceding=True)
+            if isinstance(sibling.tag, str) and sibling.tag.rpartition("}")[2] == local
+        )
+        removed = self._removed.get(parent)
+        return self._remember(node, 1 + before + (removed[local] if removed is not None else 0))
+
+    def _remember(self, node: etree._Element, position: int) -> int:
+        if _local(node) in self._records:
+            self._last_placed = (node, position)
+        return position
 
     def _add(self, finding: Finding) -> None:
+        if finding.code == safety.THREAT:
+            self._stop(finding)
+            return
         self.findings.append(finding)
         if len(self.findings) >= self._max_errors:
             self.stopped = True
 
     def _stop(self, finding: Finding) -> None:
-        self.findings.append(finding)
+        # A threat is the file's only finding (see safety): the schema findings met before it go.
+        self.findings = [finding] if finding.code == safety.THREAT else [*self.findings, finding]
         self.stopped = True
 
 

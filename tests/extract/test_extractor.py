@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,6 +11,7 @@ import pytest
 from lxml import etree
 
 from exchange.extract import Extractor
+from exchange.extract.xmltext import parse_datetime
 from exchange.formats import crs_v2, fatca_v2
 from exchange.records import (
     AccountReport,
@@ -230,7 +231,53 @@ def test_unreadable_values_give_partial_records() -> None:
     report, pool = records[3], records[4]
     assert isinstance(report, AccountReport) and report.balance == 0
     assert report.controlling_persons[0].birth_date is None
+    assert report.controlling_persons[0].birth_date_unreadable  # said, for the rules to report it
     assert isinstance(pool, PoolReport) and pool.account_count == 0
+
+
+@pytest.mark.parametrize("born", ["10000-01-02", "-1970-01-02", "0000-01-02"])
+def test_a_birth_date_no_date_can_hold_is_marked(born: str) -> None:
+    document = fatca_document().replace(
+        b"<sfa:BirthDate>1970-01-02</sfa:BirthDate>", f"<sfa:BirthDate>{born}</sfa:BirthDate>".encode()
+    )
+    _, records = extract(streamed(document))
+    owner = records[3].controlling_persons[0]  # type: ignore[union-attr]
+    assert (owner.birth_date, owner.birth_date_unreadable) == (None, True)
+
+
+def test_a_readable_or_absent_birth_date_is_not_marked() -> None:
+    _, records = extract(streamed(fatca_document()))
+    report = records[3]
+    assert isinstance(report, AccountReport)
+    assert report.controlling_persons[0].birth_date == date(1970, 1, 2)
+    assert not any(party.birth_date_unreadable for party in (report.holder, *report.controlling_persons))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("ReportingPeriod", "10000-12-31"),
+        ("ReportingPeriod", "-2016-12-31"),
+        ("Timestamp", "10000-01-01T00:00:00"),
+    ],
+)
+def test_a_header_date_no_date_can_hold_is_named(field: str, value: str) -> None:
+    spec = next(el for el in whole(fatca_document()) if str(el.tag).endswith("}MessageSpec"))
+    next(child for child in spec if str(child.tag).endswith(f"}}{field}")).text = value
+    extractor = Extractor(fatca_v2.SPEC)
+    assert extractor.header(spec) is None
+    assert extractor.header_problem(spec) == (
+        f"{field} {value!r} is not a date this receiver can process (it reads the years 0001 to 9999)"
+    )
+
+
+def test_the_midnight_that_ends_a_day_is_the_next_day() -> None:
+    assert parse_datetime("2026-12-31T24:00:00") == datetime(2027, 1, 1)
+    assert parse_datetime("2026-12-31T24:00:00.000Z") == datetime(2027, 1, 1, tzinfo=UTC)
+    assert parse_datetime("2026-12-31T24:00:00+01:00") == datetime(
+        2027, 1, 1, tzinfo=timezone(timedelta(hours=1))
+    )
+    assert parse_datetime("9999-12-31T24:00:00") is None  # no datetime holds the year 10000
 
 
 def test_a_header_without_its_required_fields_is_none() -> None:
@@ -238,6 +285,7 @@ def test_a_header_without_its_required_fields_is_none() -> None:
     assert Extractor(fatca_v2.SPEC).header(spec) is not None
     spec.remove(spec[-1])  # Timestamp
     assert Extractor(fatca_v2.SPEC).header(spec) is None
+    assert Extractor(fatca_v2.SPEC).header_problem(spec) == "Timestamp is missing"
 
 
 def test_elements_that_are_no_record_are_skipped() -> None:

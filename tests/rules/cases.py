@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from exchange.records import DocSpec, FIRole, MessageHeader, PoolReport, Record
+from exchange.records import DocSpec, FIRole, MessageHeader, Party, PoolReport, Record
 from exchange.settings import Environment
 from exchange.states import DocState, RecordKind
 from exchange.validation.rules import MemoryHistory, ReceiverProfile
@@ -40,6 +40,7 @@ class Scenario:
     header: MessageHeader = field(default_factory=header)
     receiver: ReceiverProfile = RECEIVER
     history: MemoryHistory = field(default_factory=MemoryHistory)
+    sender: str | None = None  # the packet's authenticated sender; None for a file alone
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,39 @@ def _test_data(indic: str) -> tuple[Record, ...]:
     return _file(account_report("LU2025BE-AR1", indic), fi=reporting_fi(indic=indic))
 
 
-def _pool() -> PoolReport:
-    return PoolReport(DocSpec("OECD1", "LU2025BE-PR1"), 3, "FATCA201", Decimal("900.00"), "EUR", line=40)
+def _pool(count: int = 3, indic: str = "OECD1") -> PoolReport:
+    return PoolReport(DocSpec(indic, "LU2025BE-PR1"), count, "FATCA201", Decimal("900.00"), "EUR", line=40)
+
+
+def _fatca(*records: Record) -> Scenario:
+    """A FATCA file: its ReportingFI, then the records."""
+    return Scenario((reporting_fi(indic="FATCA1"), *records), header(None, format_name="fatca"))
+
+
+def _unreadable_birth(party: Party) -> Party:
+    """The party as the extractor gives it for a BirthDate of the year 10000 (schema-valid xs:date)."""
+    return replace(party, birth_date=None, birth_date_unreadable=True)
+
+
+def _domestic() -> tuple[Record, ...]:
+    """A Belgian institution's file about a holder resident elsewhere, as it reports to its own authority."""
+    return (
+        reporting_fi("BE2025-FI1", countries=(HOME,)),
+        account_report("BE2025-AR1", holder=person(countries=("DE",))),
+    )
+
+
+NL_GIIN, LU_GIIN = "000000.00000.TA.528", "000000.00000.TA.442"
+
+
+def _from_nl() -> tuple[Record, ...]:
+    """A file whose identifiers are NL's though its header says LU."""
+    return _file(account_report("NL2025BE-AR1"), fi=reporting_fi("NL2025BE-FI1"))
+
+
+def _ides(sending_company_in: str | None) -> Scenario:
+    fatca = _fatca(account_report("LU2025BE-AR1", "FATCA1"))
+    return replace(fatca, header=replace(fatca.header, sending_company_in=sending_company_in), sender=LU_GIIN)
 
 
 TEST_RECEIVER = ReceiverProfile(HOME, Environment.TEST)
@@ -101,9 +133,22 @@ CRS103 = organisation("CRS103")
 
 CASES: list[Case] = [
     Case(
+        50004,
+        Scenario(_from_nl(), header(message_ref_id="NL2025BE000001"), sender="NL"),
+        Scenario(_file(), sender=SENDER),
+    ),
+    Case(50004, _ides(NL_GIIN), _ides(LU_GIIN), name="ides"),
+    Case(50004, _ides(None), _ides(LU_GIIN.lower()), name="ides-unnamed"),
+    Case(
         50008,
         Scenario(_file(), header(message_ref_id="LU2024BE000001")),
         Scenario(_file(), header(message_ref_id="LU2025BE000001")),
+    ),
+    Case(
+        50008,
+        Scenario(_file(), header(message_ref_id="LU-2025-000001")),
+        Scenario(_domestic(), header(transmitting=HOME, message_ref_id="BE-2025-000001")),
+        name="not-for-a-domestic-file",
     ),
     Case(
         50009,
@@ -125,6 +170,12 @@ CASES: list[Case] = [
         60000,
         Scenario(_file(account_report(number="BE71096123456768"))),
         Scenario(_file(account_report(number="BE71096123456769"))),
+    ),
+    Case(
+        60000,
+        Scenario(_file(account_report(number="BE71 0961 2345 6769"))),
+        Scenario(_file(account_report(number="BE71096123456769"))),
+        name="printed-in-groups",
     ),
     Case(
         60001,
@@ -190,7 +241,7 @@ CASES: list[Case] = [
         Scenario(
             _file(
                 account_report(
-                    holder=organisation("CRS101", countries=("NL",)),
+                    holder=organisation("CRS101", countries=(HOME,)),
                     controlling_persons=(controlling_person(countries=("NL",)),),
                 )
             )
@@ -198,7 +249,7 @@ CASES: list[Case] = [
         Scenario(
             _file(
                 account_report(
-                    holder=organisation("CRS101", countries=("NL",)),
+                    holder=organisation("CRS101", countries=(HOME,)),
                     controlling_persons=(controlling_person(countries=(HOME,)),),
                 )
             )
@@ -209,6 +260,43 @@ CASES: list[Case] = [
         60012,
         Scenario(_file(account_report(holder=organisation("CRS103", countries=("NL",))))),
         Scenario(_file(account_report(holder=organisation("CRS103", countries=("NL", HOME))))),
+    ),
+    Case(
+        60012,
+        Scenario(_file(account_report(holder=organisation("CRS102", countries=("NL",))))),
+        Scenario(_file(account_report(holder=organisation("CRS102", countries=(HOME,))))),
+        name="any-holder-type",
+    ),
+    Case(
+        60012,
+        Scenario(
+            _file(
+                account_report(
+                    holder=organisation("CRS101", countries=("NL",)),
+                    controlling_persons=(controlling_person(countries=(HOME,)),),
+                ),
+                account_report(
+                    "LU2025BE-AR2",
+                    holder=organisation("CRS101", countries=("NL",)),
+                    controlling_persons=(controlling_person(countries=("NL", HOME)),),
+                ),
+                account_report("LU2025BE-AR3", holder=organisation("CRS102", countries=("NL",))),
+            )
+        ),
+        Scenario(
+            _file(
+                account_report(
+                    holder=organisation("CRS101", countries=("NL",)),
+                    controlling_persons=(controlling_person(countries=(HOME,)),),
+                ),
+                account_report(
+                    "LU2025BE-AR2",
+                    holder=organisation("CRS101", countries=("NL",)),
+                    controlling_persons=(controlling_person(countries=("NL", HOME)),),
+                ),
+            )
+        ),
+        name="a-controlling-person-suffices",
     ),
     Case(
         60013,
@@ -245,6 +333,12 @@ CASES: list[Case] = [
             )
         ),
         name="future",
+    ),
+    Case(
+        60014,
+        Scenario(_file(account_report(holder=_unreadable_birth(person())))),
+        Scenario(_file(account_report(holder=person(born=None)))),
+        name="no-calendar-date",
     ),
     Case(
         60015,
@@ -428,4 +522,20 @@ CASES: list[Case] = [
         _corrections(_correction(OLD_AR), fi=reporting_fi(OLD_FI, "OECD0"), history=_known(OLD_FI, OLD_AR)),
     ),
     Case(80015, Scenario((), header("CRS701")), Scenario((), header("CRS703"))),
+    Case(
+        98001,
+        _fatca(_pool(-5, "FATCA1")),
+        _fatca(_pool(3, "FATCA1")),
+    ),
+    Case(
+        98001,
+        _fatca(_pool(0, "FATCA1")),
+        _fatca(_pool(1, "FATCA1")),
+        name="empty-pool",
+    ),
+    Case(
+        98002,
+        _fatca(account_report("LU2025BE-AR1", "FATCA1", holder=_unreadable_birth(person()))),
+        _fatca(account_report("LU2025BE-AR1", "FATCA1", holder=person(born=None))),
+    ),
 ]

@@ -1,5 +1,6 @@
-"""60000's IBAN check gives python-stdnum's answer: on valid IBANs of every country in stdnum's registry,
-and on each of them broken the ways account numbers get broken."""
+"""60000's IBAN check gives python-stdnum's answer on IBANs in electronic format: valid ones of every
+country in stdnum's registry, and each of them broken the ways account numbers get broken; any other
+form (printed in groups, lower case) is not an IBAN, though stdnum would normalise it."""
 
 from __future__ import annotations
 
@@ -43,8 +44,6 @@ def _broken(rng: random.Random, number: str) -> list[str]:
         number + "0",  # one too many
         swapped,
         number[:position] + "X" + number[position + 1 :],  # a letter where a digit may stand
-        number.lower(),
-        " ".join(number[i : i + 4] for i in range(0, len(number), 4)),  # printed in groups
         "XX" + number[2:],  # unknown country
         number[:2] + "!" + number[3:],
         "",
@@ -68,3 +67,24 @@ def test_the_answer_is_stdnums(seed: int) -> None:
     assert disagreements == []
     verdicts = {is_iban(number) for number in corpus}
     assert verdicts == {True, False}  # the corpus holds both answers
+
+
+def _printed(number: str) -> list[str]:
+    return [
+        " ".join(number[i : i + 4] for i in range(0, len(number), 4)),  # the paper format
+        number.lower(),
+        f" {number}",
+        number.replace(number[4:8], f"-{number[4:8]}-"),
+    ]
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_only_the_electronic_format_is_an_iban(seed: int) -> None:
+    rng = random.Random(seed)
+    valid = ["DE89370400440532013000", "BE71096123456769"]
+    generated = [_random_iban(rng, country, structure) for country, structure in _countries()]
+    valid += [number for number in generated if iban.is_valid(number)]  # some fail a national check
+    assert len(valid) > 60 and all(is_iban(number) for number in valid)
+    printed = [form for number in valid for form in _printed(number)]
+    assert all(iban.is_valid(form) for form in printed[:2])  # stdnum would take them
+    assert [form for form in printed if is_iban(form)] == []

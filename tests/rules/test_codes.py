@@ -12,7 +12,12 @@ from tests.rules.cases import CASES, Case, Scenario
 
 def findings_of(scenario: Scenario) -> list[Finding]:
     items = RuleEngine().run(
-        scenario.header, scenario.records, receiver=scenario.receiver, history=scenario.history, today=TODAY
+        scenario.header,
+        scenario.records,
+        receiver=scenario.receiver,
+        history=scenario.history,
+        today=TODAY,
+        authenticated_sender=scenario.sender,
     )
     return [item for item in items if isinstance(item, Finding)]
 
@@ -32,5 +37,5 @@ def test_every_rule_has_a_case() -> None:
 
 
 def test_the_rules_cover_the_receivers_codes() -> None:
-    receivers_codes = {*range(50008, 50013), *range(60000, 60024), *range(80000, 80016)}
+    receivers_codes = {50004, *range(50008, 50013), *range(60000, 60024), *range(80000, 80016), 98001, 98002}
     assert {rule.code for rule in RULES} == receivers_codes

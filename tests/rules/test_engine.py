@@ -150,3 +150,24 @@ def test_findings_name_fields_not_personal_values() -> None:
     for case in CASES:
         for finding in findings_of(case.failing):
             assert not any(value in finding.message for value in values), finding
+
+
+def test_the_identifiers_prefixes_are_the_authenticated_senders() -> None:
+    """LU's header and identifiers, in a packet NL signed: wrong for NL, whatever the header says."""
+    stream = (reporting_fi(), account_report())
+    signed_by_nl = RuleEngine().run(
+        header(), stream, receiver=RECEIVER, today=TODAY, authenticated_sender="NL"
+    )
+    assert codes(signed_by_nl) == [50004, 50008, 80001, 80001]
+    alone = RuleEngine().run(header(), stream, receiver=RECEIVER, today=TODAY)
+    assert codes(alone) == []  # a file alone is checked against its own TransmittingCountry
+
+
+def test_after_a_read_cut_short_the_file_rules_conclude_nothing() -> None:
+    """A body whose reports the read never reached is not a body without reports (60015); no body read
+    is not a message without one (80015)."""
+    for stream, code in (((reporting_fi(),), 60015), ((), 80015)):
+        whole = RuleEngine().run(header(), stream, receiver=RECEIVER, today=TODAY, complete=lambda: True)
+        assert codes(whole) == [code]
+        cut = RuleEngine().run(header(), stream, receiver=RECEIVER, today=TODAY, complete=lambda: False)
+        assert codes(cut) == []

@@ -44,3 +44,9 @@ def our_fatca_v2() -> etree.XMLSchema:
 @pytest.fixture(scope="session")
 def our_csm_v2() -> etree.XMLSchema:
     return load_schema(csm_v2.SPEC)
+
+
+# The Benelux of the pipeline tests (real keys for BE, NL and LU), and Belgium receiving through
+# `exchange process`, for the tests that send packets.
+from tests.pipeline.conftest import benelux  # noqa: E402, F401
+from tests.validation.packets import belgium  # noqa: E402, F401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -9,6 +10,8 @@ from datetime import date
 from exchange.records import AccountReport, FIRole, MessageHeader, NilReport, PoolReport, Record, ReportingFI
 from exchange.settings import Environment, Settings
 from exchange.validation.rules.history import History
+
+_COUNTRY = re.compile(r"[A-Z]{2}")
 
 
 @dataclass(frozen=True)
@@ -35,17 +38,33 @@ class RuleContext:
     # without a store. `sender` keys its lookups (the packet's sender).
     history: History | None = None
     sender: str = ""
+    # Who sent the file for certain: the packet's metadata sender, whose registered certificate signed it
+    # (a country code in CTS, a GIIN in IDES). None for a file without its packet (`exchange validate`).
+    authenticated_sender: str | None = None
 
     @property
     def format(self) -> tuple[str, str]:
         return self.header.format_name, self.header.format_version
 
     @property
+    def sending_country(self) -> str:
+        """The country the identifiers must start with (50008, 80001): the authenticated sender when it is
+        a country (CTS); otherwise what the header says (a file alone; an IDES sender, known by its GIIN)."""
+        signer = self.authenticated_sender
+        return signer if signer is not None and is_country(signer) else self.header.transmitting_country
+
+    @property
     def domestic(self) -> bool:
         """A financial institution reporting to its own authority (TransmittingCountry ==
         ReceivingCountry, as in Swiss domestic CRS files): there the account holders are resident
-        elsewhere by design, so the residence rules 60011/60012 do not apply."""
+        elsewhere by design, so the residence rules 60011/60012 do not apply, and the file is no
+        transmission between competent authorities, so neither does the MessageRefId format (50008)."""
         return self.header.transmitting_country == self.header.receiving_country
+
+
+def is_country(party: str) -> bool:
+    """Whether a sender is a jurisdiction (an ISO 3166 alpha-2 code, CTS) rather than a GIIN (IDES)."""
+    return _COUNTRY.fullmatch(party) is not None
 
 
 def element_name(record: Record) -> str:

@@ -66,9 +66,18 @@ def doc_ref_id_reused(record: Record, ctx: RuleContext, chain: ChainView) -> Ite
         yield problem(f"DocRefId {spec.doc_ref_id} is already used", _doc_ref_id(record))
 
 
-@record_rule(About(80001, "doc-ref-id-format", "The DocRefId must start with the sending country code.", CRS))
+@record_rule(
+    About(
+        80001,
+        "doc-ref-id-format",
+        "The DocRefId must start with the sending country code.",
+        CRS,
+        note="The sending country is the authenticated sender of the packet, not what the header claims; "
+        "a file without its packet is checked against its TransmittingCountry.",
+    )
+)
 def doc_ref_id_format(record: Record, ctx: RuleContext) -> Iterator[Problem]:
-    country = ctx.header.transmitting_country
+    country = ctx.sending_country
     if not record.doc_spec.doc_ref_id.startswith(country):
         yield problem(f"DocRefId must start with the sending country code {country}", _doc_ref_id(record))
 
@@ -246,6 +255,7 @@ class _LoneInstitutionDeletion:
                 ("ReportingFI/DocSpec/DocTypeIndic",),
                 doc_ref_ids=(*shown, fi.doc_spec.doc_ref_id),
                 line=fi.line,
+                path=fi.path,
             )
 
 

@@ -36,7 +36,6 @@ from exchange.validation.rules.declarations import (
 _EARLIEST_BIRTH = date(1900, 1, 1)
 _PASSIVE_NFE = "CRS101"
 _WITHOUT_CONTROLLING_PERSONS = frozenset({"CRS102", "CRS103"})
-_REPORTABLE_ORGANISATION = "CRS103"
 _ALIAS_NAME_TYPE = "OECD201"
 
 
@@ -232,9 +231,11 @@ def individual_residence(report: AccountReport, ctx: RuleContext) -> Iterator[Pr
     About(
         60012,
         "organisation-residence",
-        "The ResCountryCode of an organisation account holder that is a reportable person (CRS103) must "
-        "include the receiving country.",
+        "For an organisation account holder, whatever its AcctHolderType, the ResCountryCode of the entity "
+        "or of one of its controlling persons must include the receiving country.",
         CRS,
+        note="FACTS.md §3: any organisation holder, not only a CRS103 one; an entity is reported to a "
+        "jurisdiction because it, or one of its controlling persons, is resident there.",
     ),
     on=AccountReport,
 )
@@ -243,11 +244,16 @@ def organisation_residence(report: AccountReport, ctx: RuleContext) -> Iterator[
     country = ctx.header.receiving_country
     if ctx.domestic or holder.kind is not PartyKind.ORGANISATION:
         return
-    if holder.acct_holder_type == _REPORTABLE_ORGANISATION and not _resident(holder, country):
-        yield problem(
-            f"ResCountryCode of the CRS103 holder does not include the receiving country {country}",
-            _holder_path(report, "ResCountryCode"),
-        )
+    if _resident(holder, country) or any(_resident(person, country) for person in report.controlling_persons):
+        return
+    paths = [_holder_path(report, "ResCountryCode")]
+    if report.controlling_persons:
+        paths.append(field_path(report, "ControllingPerson", "Individual", "ResCountryCode"))
+    yield Problem(
+        f"neither the organisation holder's ResCountryCode nor a ControllingPerson's includes the receiving "
+        f"country {country}",
+        tuple(paths),
+    )
 
 
 @record_rule(
@@ -274,13 +280,17 @@ def reporting_fi_residence(record: ReportingFI, ctx: RuleContext) -> Iterator[Pr
         "birth-date-range",
         "A BirthDate must be neither before 1900 nor after the current year.",
         CRS,
+        note="A BirthDate the schema accepts but no calendar date can hold (xs:date allows the year 10000 "
+        "and negative years) is out of range too: reported, not stored as unknown.",
     ),
     on=AccountReport,
 )
 def birth_date_range(report: AccountReport, ctx: RuleContext) -> Iterator[Problem]:
     def out_of_range(party: Party) -> bool:
         born = party.birth_date
-        return born is not None and (born < _EARLIEST_BIRTH or born.year > ctx.today.year)
+        if born is None:
+            return party.birth_date_unreadable
+        return born < _EARLIEST_BIRTH or born.year > ctx.today.year
 
     paths = []
     if report.holder.kind is PartyKind.INDIVIDUAL and out_of_range(report.holder):
@@ -325,6 +335,7 @@ class _EmptyBody:
             ("CrsBody/ReportingGroup/AccountReport",),
             doc_ref_ids=(fi.doc_spec.doc_ref_id,),
             line=fi.line,
+            path=fi.path,
         )
 
 

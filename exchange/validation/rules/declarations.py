@@ -43,12 +43,13 @@ STATUS_GUIDE_V3 = "OECD CRS Status Message error codes for the CRS XML Schema v3
 @dataclass(frozen=True, slots=True)
 class Problem:
     """What a check found. Without `doc_ref_ids` (None) it is about the record being checked, and the
-    finding names that record's DocRefId and line."""
+    finding names that record's DocRefId, line and place in the file."""
 
     message: str
     field_paths: tuple[str, ...] = ()
     doc_ref_ids: tuple[str, ...] | None = None
     line: int | None = None
+    path: str | None = None
 
 
 def problem(message: str, *field_paths: str) -> Problem:

@@ -9,7 +9,7 @@ file's DocRefIds for the chain rules).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from itertools import islice
 
@@ -52,15 +52,31 @@ class RuleEngine:
         history: History | None = None,
         sender: str | None = None,
         today: date | None = None,
+        authenticated_sender: str | None = None,
+        complete: Callable[[], bool] | None = None,
     ) -> Iterator[StreamItem]:
         """Check one file. Without `history`, the rules that need earlier files are skipped.
 
+        `complete`, asked once the records are exhausted, says whether they were the whole file: after a
+        read that stopped early (a fatal file error), the file rules' conclusions (no CrsBody, a body
+        without reports...) would only describe the cut, and are left out.
+
         `sender` keys the store's lookups (the packet's sender); it defaults to TransmittingCountry.
+        `authenticated_sender` is the party whose registered certificate signed the packet: the document
+        must come from it (50004); None (a file without its packet) leaves that rule out.
         """
         # A generator, so that nothing (not even the MessageRefId lookup) happens before the first item
         # is asked for.
-        check = _FileCheck(self, header, receiver, history, sender or header.transmitting_country, today)
-        yield from check.run(records)
+        check = _FileCheck(
+            self,
+            header,
+            receiver,
+            history,
+            sender or header.transmitting_country,
+            today,
+            authenticated_sender,
+        )
+        yield from check.run(records, complete)
 
     def active(self, header: MessageHeader, with_history: bool) -> tuple[Rule, ...]:
         return tuple(
@@ -85,6 +101,7 @@ class _FileCheck:
         history: History | None,
         sender: str,
         today: date | None,
+        authenticated_sender: str | None,
     ) -> None:
         active = engine.active(header, with_history=history is not None)
         self._chunk_size = engine.chunk_size
@@ -97,12 +114,14 @@ class _FileCheck:
         self._chain_rules = [rule for rule in active if isinstance(rule, ChainRule)]
         self._looks_up_docs = history is not None and any(rule.needs_history for rule in self._chain_rules)
         used = self._used_message_ref_ids(header)
-        self._ctx = RuleContext(header, receiver, today or date.today(), used, history, sender)
+        self._ctx = RuleContext(
+            header, receiver, today or date.today(), used, history, sender, authenticated_sender
+        )
         self._memory = ChainMemory()
         self._counts: Counter[int] = Counter()
         self._records = 0
 
-    def run(self, records: Iterable[Record]) -> Iterator[StreamItem]:
+    def run(self, records: Iterable[Record], complete: Callable[[], bool] | None) -> Iterator[StreamItem]:
         for message_rule in self._message_rules:
             yield from self._findings(message_rule, message_rule.check(self._ctx.header, self._ctx), None)
         trackers = [(rule, rule.start(self._ctx)) for rule in self._file_rules]
@@ -110,8 +129,9 @@ class _FileCheck:
             yield from self._check_all(records, trackers)
         finally:
             self._memory.close()  # also when the consumer stops early: the memory may hold a file
-        for file_rule, tracker in trackers:
-            yield from self._findings(file_rule, tracker.end(), None)
+        if complete is None or complete():
+            for file_rule, tracker in trackers:
+                yield from self._findings(file_rule, tracker.end(), None)
         log.info(
             "business rules checked",
             format=f"{self._ctx.header.format_name} {self._ctx.header.format_version}",
@@ -196,6 +216,7 @@ def _finding(rule: Rule, found: Problem, record: Record | None) -> Finding:
     else:
         doc_ref_ids = () if record is None else (record.doc_spec.doc_ref_id,)
     line = found.line if found.line is not None else (None if record is None else record.line)
+    path = found.path if found.path is not None else (None if record is None else record.path)
     return Finding(
         code=rule.code,
         level=rule.level,
@@ -203,4 +224,5 @@ def _finding(rule: Rule, found: Problem, record: Record | None) -> Finding:
         doc_ref_ids=doc_ref_ids,
         field_paths=found.field_paths,
         line=line,
+        path=path,
     )

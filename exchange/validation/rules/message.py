@@ -1,8 +1,9 @@
-"""Message rules (50008-50012): file errors about the message as a whole; any one rejects the file.
+"""Message rules (50004, 50008-50012): file errors about the message as a whole; any one rejects the file.
 
-Left out, because they are not business rules: 50001-50007 and 50013 are found while the packet is
-downloaded, opened, decrypted, inflated, verified, scanned and schema-validated (exchange.validation,
-crypto), before any record exists.
+50004 here is the document's side of the signature check: the packet's signer, authenticated by crypto,
+must be the sender the document names. Left out, because they are not business rules: 50001-50007 and
+50013 as found while the packet is downloaded, opened, decrypted, inflated, verified, scanned and
+schema-validated (exchange.validation, crypto), before any record exists.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 
 from exchange.records import MessageHeader, Record
 from exchange.settings import Environment
-from exchange.validation.rules.context import RuleContext, field_path
+from exchange.validation.rules.context import RuleContext, field_path, is_country
 from exchange.validation.rules.declarations import (
     ALL_FORMATS,
     CRS,
@@ -27,16 +28,57 @@ from exchange.validation.rules.declarations import (
 
 @message_rule(
     About(
+        50004,
+        "sender-signed",
+        "The document must come from the sender whose registered certificate signed the packet: its "
+        "TransmittingCountry (and, for an IDES sender, known by its GIIN, its SendingCompanyIN) must be "
+        "that sender.",
+        ALL_FORMATS,
+        level="file",
+        note="Applies to packets only: a file given alone (exchange validate) has no authenticated sender. "
+        "50004 because a document that names another sender than its signer is not signed by the "
+        "certificate registered for the sender it claims: the signature check fails for that sender. An "
+        "IDES file must state its SendingCompanyIN (optional in the FATCA schema) to be attributed.",
+    )
+)
+def sender_signed(header: MessageHeader, ctx: RuleContext) -> Iterator[Problem]:
+    signer = ctx.authenticated_sender
+    if signer is None:
+        return
+    if is_country(signer):
+        if header.transmitting_country != signer:
+            yield problem(
+                f"the packet was signed with the certificate registered for {signer}, but the document's "
+                f"TransmittingCountry is {header.transmitting_country}",
+                "MessageSpec/TransmittingCountry",
+            )
+    elif (header.sending_company_in or "").upper() != signer.upper():
+        stated = header.sending_company_in or "not given"
+        yield problem(
+            f"the packet was signed with the certificate registered for {signer}, but the document's "
+            f"SendingCompanyIN is {stated}",
+            "MessageSpec/SendingCompanyIN",
+        )
+
+
+@message_rule(
+    About(
         50008,
         "message-ref-id-format",
         "The MessageRefId must start with the sending country code, the reporting year and the receiving "
         "country code, followed by a unique identifier (e.g. FR2013CA123456789).",
         CRS,
         level="file",
+        note="The sending country is the packet's authenticated sender (the header's TransmittingCountry "
+        "for a file alone). Not applied to a domestic file (TransmittingCountry = ReceivingCountry): the "
+        "format belongs to exchanges between competent authorities, and an institution reporting to its own "
+        "authority is none.",
     )
 )
 def message_ref_id_format(header: MessageHeader, ctx: RuleContext) -> Iterator[Problem]:
-    prefix = f"{header.transmitting_country}{header.reporting_period.year:04d}{header.receiving_country}"
+    if ctx.domestic:
+        return
+    prefix = f"{ctx.sending_country}{header.reporting_period.year:04d}{header.receiving_country}"
     if not re.fullmatch(re.escape(prefix) + r".+", header.message_ref_id, flags=re.DOTALL):
         yield problem(
             f"MessageRefId must start with {prefix} (sending country, reporting year, receiving country) "
@@ -134,6 +176,7 @@ def wrong_receiving_jurisdiction(header: MessageHeader, ctx: RuleContext) -> Ite
 
 
 RULES = (
+    sender_signed,
     message_ref_id_format,
     message_ref_id_reused,
     test_data_in_production,

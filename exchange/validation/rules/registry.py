@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from exchange.validation.rules import corrections, crs_accounts, crs_v3, message
+from exchange.validation.rules import corrections, crs_accounts, crs_v3, domestic, message
 from exchange.validation.rules.declarations import Rule
 
 RULES: tuple[Rule, ...] = tuple(
     sorted(
-        (*message.RULES, *crs_accounts.RULES, *crs_v3.RULES, *corrections.RULES), key=lambda rule: rule.code
+        (*message.RULES, *crs_accounts.RULES, *crs_v3.RULES, *corrections.RULES, *domestic.RULES),
+        key=lambda rule: rule.code,
     )
 )
 
