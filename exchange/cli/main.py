@@ -21,6 +21,7 @@ from exchange.logs import configure_logging
 # Each command's module is imported when the command is asked for: `exchange validate` need not load the
 # database, the broker client and the linkage code of the other commands.
 _COMMANDS = {
+    "answers": "exchange.cli.answers:answers_group",
     "config": "exchange.cli.config:config_command",
     "db": "exchange.cli.db:db_group",
     "demo": "exchange.cli.demo:demo_command",
