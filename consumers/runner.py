@@ -363,8 +363,9 @@ class InboundRunner:
 
     async def _poll(self) -> dict[TopicPartition, list[ConsumerRecord[Any, Any]]]:
         try:
-            batch: dict[TopicPartition, list[ConsumerRecord[Any, Any]]] = await self.consumer.getmany(
-                timeout_ms=500, max_records=1
+            # getmany waits for the end of a rebalance whatever its timeout: a stop must not wait for it.
+            batch: dict[TopicPartition, list[ConsumerRecord[Any, Any]]] = await self._unless_stopped(
+                self.consumer.getmany(timeout_ms=500, max_records=1)
             )
         except KafkaError as exc:
             # The consumer cannot go on as it is (fenced, unknown member...): start it afresh.
@@ -456,7 +457,11 @@ class InboundRunner:
                 if self.stop_requested.is_set() and (until_stopped or not self._file_may_continue()):
                     raise _AbandonedError
                 self.consumer.pause(*self.consumer.assignment())
-                fetched = await self.consumer.getmany(timeout_ms=0)
+                try:
+                    # Bounded: during a rebalance getmany waits for the new assignment.
+                    fetched = await asyncio.wait_for(self.consumer.getmany(timeout_ms=0), _POLL_WHILE_BUSY_S)
+                except TimeoutError:
+                    fetched = {}
                 self.metrics.last_poll.set(time.time())
                 self._maybe_check_broker(create=False)
                 for partition, records in fetched.items():

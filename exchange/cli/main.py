@@ -27,6 +27,7 @@ _COMMANDS = {
     "demo": "exchange.cli.demo:demo_command",
     "files": "exchange.cli.store:files_group",
     "flags": "exchange.cli.flags:flags_group",
+    "health": "exchange.cli.health:health_command",
     "keys": "exchange.cli.keys:keys_group",
     "packet": "exchange.cli.packet:packet_group",
     "process": "exchange.cli.process:process_command",

@@ -59,7 +59,11 @@ def consumer_env(
     forever (Apache Kafka expires it after the session timeout)."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("EXCHANGE_")}
     env.update(
-        {f"EXCHANGE_{name.upper()}": str(getattr(settings, name)) for name in _FIELDS},
+        {
+            f"EXCHANGE_{name.upper()}": str(getattr(settings, name))
+            for name in _FIELDS
+            if getattr(settings, name) is not None
+        },
         **FAST,
         EXCHANGE_KAFKA_STATIC_MEMBERSHIP=str(instance_id is not None).lower(),
         EXCHANGE_METRICS_PORT=str(metrics_port),
@@ -83,8 +87,10 @@ class ConsumerProcess:
         fault: FaultPoint | None = None,
         metrics_port: int = 0,
         instance_id: str | None = None,
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         self.log_path = log_path
+        env = {**consumer_env(settings, fault, metrics_port, instance_id), **(extra_env or {})}
         with log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [EXCHANGE, "run"],
@@ -92,7 +98,7 @@ class ConsumerProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=REPO_ROOT,
-                env=consumer_env(settings, fault, metrics_port, instance_id),
+                env=env,
                 preexec_fn=die_with_parent,
             )
 
@@ -121,6 +127,27 @@ class ConsumerProcess:
         code = self.process.wait(timeout_s)
         assert code == -signal.SIGKILL, f"consumer exited with {code}:\n{self.log_tail()}"
         assert self.events("fault injected"), self.log_tail()
+
+    def wait_logged(self, name: str, count: int = 1, timeout_s: float = 60.0) -> None:
+        """Until the process logged `name` at least `count` times (fails early if it exits)."""
+
+        def logged() -> bool:
+            if self.process.poll() is not None:
+                raise AssertionError(
+                    f"exchange run exited with {self.process.returncode}:\n{self.log_tail()}"
+                )
+            return len(self.events(name)) >= count
+
+        wait_until(logged, timeout_s, f"{count} x {name!r}")
+
+    def terminate(self, bound_s: float = 15.0) -> int:
+        """SIGTERM, and the exit code once it is gone; fails when it outlives `bound_s` (a behaviour
+        bound above the 10 s of Docker's grace, not a performance figure)."""
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(bound_s)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"still running {bound_s:.0f}s after SIGTERM:\n{self.log_tail()}") from None
 
     def stop(self, timeout_s: float = 30.0) -> None:
         """SIGTERM, as an operator stops `exchange run`: it must finish and exit 0."""

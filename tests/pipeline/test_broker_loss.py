@@ -10,7 +10,6 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from consumers.admin import list_topics
-from consumers.embedded_broker import EmbeddedBroker
 from consumers.pipeline_handler import PipelineHandler
 from consumers.runner import ConsumerTuning, InboundRunner
 from crypto.provision import AuthorityFolders
@@ -32,6 +30,7 @@ from exchange.settings import Settings
 from exchange.states import FileState
 from exchange.store.models import ReceivedFile, StatusMessageRow
 from tests.kafka_helpers import wait_for
+from tests.pipeline.brokers import OwnBroker
 from tests.pipeline.effects import benelux_files, publish, published_answers, stored_answers, topic_records
 
 FAST = ConsumerTuning(
@@ -39,32 +38,11 @@ FAST = ConsumerTuning(
 )
 
 
-class RestartableBroker:
-    """A broker of the test's own. Started and restarted from one long-lived thread: Linux signals the
-    broker to die when the *thread* that started it ends (PR_SET_PDEATHSIG)."""
-
-    def __init__(self, log_path: Path) -> None:
-        self.keeper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="broker-keeper")
-        self.broker = EmbeddedBroker(log_path=log_path)
-        self.servers = self.keeper.submit(self.broker.start).result()
-
-    def restart_empty(self) -> None:
-        """Stop it and start it again on the same port, with nothing in it (it keeps no data)."""
-        self.keeper.submit(self._restart).result()
-
-    def _restart(self) -> None:
-        self.broker.stop()
-        self.broker.start()
-
-    def close(self) -> None:
-        self.keeper.submit(self.broker.stop).result()
-        self.keeper.shutdown()
-
-
 @pytest.fixture
-def own_broker(kafka_bootstrap: str, tmp_path: Path) -> Iterator[RestartableBroker]:
+def own_broker(kafka_bootstrap: str, tmp_path: Path) -> Iterator[OwnBroker]:
     # `kafka_bootstrap` first, so that a missing broker skips (or, under CI, fails) as everywhere else.
-    broker = RestartableBroker(tmp_path / "own-broker.log")
+    broker = OwnBroker(tmp_path / "own-broker.log")
+    broker.start()
     try:
         yield broker
     finally:
@@ -107,12 +85,12 @@ def _sent_but_not_on_the_broker(
 
 
 def test_a_broker_restarted_empty_mid_file_gets_the_answer_on_recreated_topics(
-    own_broker: RestartableBroker,
+    own_broker: OwnBroker,
     be_settings: Settings,
     benelux: dict[str, AuthorityFolders],
     tmp_path: Path,
 ) -> None:
-    settings = _settings(be_settings, own_broker.servers)
+    settings = _settings(be_settings, str(own_broker.servers))
     packets = list(benelux_files(benelux, tmp_path).items())
     engine = create_db_engine(str(settings.database_url))
     upgrade(engine)
@@ -174,14 +152,14 @@ def _cli_env(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
 
 
 def test_answers_lost_by_the_broker_are_resent_byte_for_byte(
-    own_broker: RestartableBroker,
+    own_broker: OwnBroker,
     be_settings: Settings,
     benelux: dict[str, AuthorityFolders],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    settings = _settings(be_settings, own_broker.servers)
+    settings = _settings(be_settings, str(own_broker.servers))
     packets = benelux_files(benelux, tmp_path)
     engine = create_db_engine(str(settings.database_url))
     upgrade(engine)
