@@ -25,6 +25,7 @@ _COMMANDS = {
     "config": "exchange.cli.config:config_command",
     "db": "exchange.cli.db:db_group",
     "demo": "exchange.cli.demo:demo_command",
+    "dlq": "exchange.cli.dlq:dlq_group",
     "files": "exchange.cli.store:files_group",
     "flags": "exchange.cli.flags:flags_group",
     "health": "exchange.cli.health:health_command",
