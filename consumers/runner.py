@@ -386,6 +386,9 @@ class InboundRunner:
             packet = await self._while_polling(in_daemon_thread(lambda: self._packet_of(record)))
         except ClaimCheckError as exc:
             result = HandlingResult(outcome="dead-letter", dead_letter=str(exc))
+        except OSError as exc:  # the claim-check store cannot be read: say so, and let an operator redrive
+            reason = f"claim-check file unreadable ({exc.strerror or type(exc).__name__})"
+            result = HandlingResult(outcome="dead-letter", dead_letter=reason)
         else:
             self.metrics.bytes.inc(packet.size)
             result = await self._handle(packet)
