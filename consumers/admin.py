@@ -1,20 +1,25 @@
-"""Broker administration: wait until a broker answers, create the product's topics if missing."""
+"""Broker administration: wait until a broker answers, see which topics exist, create the missing ones."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable, Iterable
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
-from exchange.errors import ServiceUnavailableError
+from exchange.errors import ConfigError, ServiceUnavailableError
 from exchange.settings import Settings
 
 
+class TopicCreationError(ConfigError):
+    """The broker refused to create a topic (for example more replicas than brokers)."""
+
+
 async def list_topics(bootstrap_servers: str, request_timeout_ms: int = 2000) -> set[str]:
+    """The topics the broker lists in its metadata: the test of a topic's existence that every broker
+    answers alike (a broker that auto-creates topics may still acknowledge writes to unlisted ones)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=request_timeout_ms)
     try:
         await admin.start()
@@ -48,20 +53,35 @@ def product_topics(settings: Settings) -> list[str]:
 
 
 async def ensure_topics(
-    bootstrap_servers: str, names: Iterable[str], partitions: int, replication_factor: int
+    bootstrap_servers: str,
+    names: Iterable[str],
+    partitions: int,
+    replication_factor: int,
+    request_timeout_ms: int = 10_000,
 ) -> list[str]:
-    """Create the topics that do not exist yet and return their names; existing topics stay as they are."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    """Create the topics that do not exist yet and return their names; existing topics stay as they are.
+    Raises TopicCreationError when the broker refuses one."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=request_timeout_ms)
     try:
         await admin.start()
         existing = set(await admin.list_topics())
         missing = [name for name in dict.fromkeys(names) if name not in existing]
         if missing:
-            # Another `exchange run` may create one in the meantime: that is the goal reached.
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(
-                    [NewTopic(name, partitions, replication_factor) for name in missing]
-                )
+            response = await admin.create_topics(
+                [NewTopic(name, partitions, replication_factor) for name in missing]
+            )
+            _raise_refusals(response.topic_errors)
         return missing
     finally:
         await admin.close()
+
+
+def _raise_refusals(topic_errors: Iterable[tuple[object, ...]]) -> None:
+    for name, code, *_ in topic_errors:
+        error = for_code(int(str(code)))
+        # Another `exchange run` may have created it in the meantime: that is the goal reached.
+        if int(str(code)) != 0 and error is not TopicAlreadyExistsError:
+            raise TopicCreationError(
+                f"the broker refused to create topic {name} ({error.__name__}): check "
+                "EXCHANGE_TOPIC_PARTITIONS and EXCHANGE_TOPIC_REPLICATION_FACTOR"
+            )

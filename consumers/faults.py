@@ -1,4 +1,5 @@
-"""Fault injection for the crash tests, and for nothing else: SIGKILL this process at a named point.
+"""Fault injection for the crash tests, and for nothing else: SIGKILL this process at a named point,
+or stall it there (the stop tests need a file that is still in hand when SIGTERM comes).
 
 The crash tests must kill a consumer at exact places of a file's path (before the store's commit,
 between the commit and the status publish, between the publish and the offset commit), which no timing
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -27,6 +29,11 @@ class FaultPoint(StrEnum):
     BEFORE_STORE_COMMIT = "before-store-commit"  # a batch is written, the file's transaction still open
     AFTER_STORE_COMMIT = "after-store-commit"  # the handler returned (outcome committed), nothing published
     AFTER_PUBLISH = "after-publish"  # the status message is out, the offset not committed
+    STALL_BEFORE_STORE_COMMIT = "stall-before-store-commit"  # as the first, but hangs instead of dying
+
+
+STALL_SECONDS = 300.0
+KILL_POINTS = (FaultPoint.BEFORE_STORE_COMMIT, FaultPoint.AFTER_STORE_COMMIT, FaultPoint.AFTER_PUBLISH)
 
 
 @dataclass(frozen=True)
@@ -49,10 +56,16 @@ class FaultInjector:
         return cls(point)
 
     def reach(self, point: FaultPoint) -> None:
-        if point is self.armed:
-            log.warning("fault injected", point=point.value, action="SIGKILL")
-            os.kill(os.getpid(), signal.SIGKILL)
+        if point is not self.armed:
+            return
+        if point is FaultPoint.STALL_BEFORE_STORE_COMMIT:
+            log.warning("fault injected", point=point.value, action="stall", seconds=STALL_SECONDS)
+            time.sleep(STALL_SECONDS)
+            return
+        log.warning("fault injected", point=point.value, action="SIGKILL")
+        os.kill(os.getpid(), signal.SIGKILL)
 
     def before_store_commit(self, records_seen: int) -> None:
         """The pipeline's `on_batch` hook: called inside the file's open transaction."""
         self.reach(FaultPoint.BEFORE_STORE_COMMIT)
+        self.reach(FaultPoint.STALL_BEFORE_STORE_COMMIT)

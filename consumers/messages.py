@@ -29,6 +29,8 @@ class InboundPacket:
     topic: str
     partition: int
     offset: int
+    # SHA-256 of `content` when it was verified already (a claim check's), so it is not hashed twice.
+    sha256: str | None = None
 
     @property
     def size(self) -> int:

@@ -1,8 +1,14 @@
-"""Prometheus metrics of `exchange run`: files by outcome, findings by code, bytes, time, lag, DLQ."""
+"""Prometheus metrics of `exchange run`: files by outcome, findings by code, bytes, time, lag, DLQ, and
+the liveness gauges `exchange health` reads (last poll, last broker contact, what it waits for)."""
 
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+LAST_POLL = "exchange_last_poll_timestamp_seconds"
+BROKER_CONTACT = "exchange_broker_contact_timestamp_seconds"
+WAITING = "exchange_waiting"
+WAITING_SERVICES = ("broker", "database")
 
 
 class RunnerMetrics:
@@ -42,6 +48,35 @@ class RunnerMetrics:
         )
         self.retries = Counter(
             "exchange_retries", "Retries after a transient failure (database down).", registry=self.registry
+        )
+
+        self.last_poll = Gauge(
+            LAST_POLL,
+            "Unix time of the runner's last poll of its partitions (a file in hand does not stop it).",
+            registry=self.registry,
+        )
+        self.broker_contact = Gauge(
+            BROKER_CONTACT,
+            "Unix time the broker last answered the runner's topic check or confirmed a publish.",
+            registry=self.registry,
+        )
+        self.waiting = Gauge(
+            WAITING,
+            "1 while the runner waits for a service to come back (broker, database), else 0.",
+            ["service"],
+            registry=self.registry,
+        )
+        for service in WAITING_SERVICES:
+            self.waiting.labels(service=service).set(0)
+        self.publish_retries = Counter(
+            "exchange_publish_retries",
+            "Publishes retried because the broker did not take them or listed no such topic.",
+            registry=self.registry,
+        )
+        self.topics_recreated = Counter(
+            "exchange_topics_recreated",
+            "Product topics found missing on the broker and created again.",
+            registry=self.registry,
         )
 
     def serve(self, port: int, host: str = "0.0.0.0") -> None:  # noqa: S104 - scraped from outside the container

@@ -20,7 +20,7 @@ class PipelineHandler:
         self.pipeline = pipeline
 
     def __call__(self, packet: InboundPacket) -> HandlingResult:
-        result = self.pipeline.process(packet.content)
+        result = self.pipeline.process(packet.content, sha256=packet.sha256)
         if result.dead_letter is not None:
             return HandlingResult(outcome="dead-letter", dead_letter=result.dead_letter)
         replies: tuple[Reply, ...] = ()

@@ -202,6 +202,54 @@ class Settings(BaseSettings):
         description="Study tables hide counts and amounts of cells with fewer taxpayers than this.",
     )
 
+    # `exchange run`: group membership, retries, stopping and the broker check (consumers.runner).
+    kafka_session_timeout_ms: int = Field(
+        30_000,
+        ge=1000,
+        description="Consumer group session timeout: a member silent this long (killed, cut off) loses "
+        "its partitions to the others.",
+    )
+    kafka_heartbeat_interval_ms: int = Field(
+        3000,
+        ge=100,
+        description="Heartbeats to the group coordinator; a third of the session timeout or less.",
+    )
+    kafka_max_poll_interval_ms: int = Field(
+        300_000,
+        ge=1000,
+        description="Longest time between polls before a member is dropped; the runner polls while a "
+        "file is processed, so a long file does not count against it.",
+    )
+    kafka_static_membership: bool = Field(
+        True,
+        description="Join the consumer group as a static member (KIP-345, Kafka 2.3+), so a restarted "
+        "`exchange run` takes its partitions back at once instead of after the session timeout.",
+    )
+    kafka_group_instance_id: str | None = Field(
+        None,
+        description="The static member's id, unique per process in the group; default: the host name "
+        "(a container keeps it across restarts).",
+    )
+    retry_max_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="Longest wait between two attempts to reach the database or the broker (the wait "
+        "starts at 0.5 s and doubles).",
+    )
+    stop_grace_seconds: float = Field(
+        8.0,
+        ge=1,
+        description="After SIGTERM `exchange run` exits within this many seconds: the file in hand is "
+        "finished if it can be, else left uncommitted and answered on redelivery. Keep it below the "
+        "orchestrator's kill delay (Docker: 10 s).",
+    )
+    broker_check_seconds: float = Field(
+        15.0,
+        gt=0,
+        description="How often `exchange run` checks that the broker answers and that its topics exist "
+        "(recreating missing ones); also how old its view of the topics may grow.",
+    )
+
     log_level: str = Field("info", description="debug, info, warning or error.")
     log_format: LogFormat = Field(LogFormat.AUTO, description="auto, console or json.")
     metrics_port: int = Field(9464, ge=0, le=65535, description="Prometheus metrics port of `exchange run`.")

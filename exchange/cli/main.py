@@ -23,12 +23,15 @@ from exchange.logs import configure_logging
 # Each command's module is imported when the command is asked for: `exchange validate` need not load the
 # database, the broker client and the linkage code of the other commands.
 _COMMANDS = {
+    "answers": "exchange.cli.answers:answers_group",
     "audit": "exchange.cli.audit:audit_command",
     "config": "exchange.cli.config:config_command",
     "db": "exchange.cli.db:db_group",
     "demo": "exchange.cli.demo:demo_command",
+    "dlq": "exchange.cli.dlq:dlq_group",
     "files": "exchange.cli.store:files_group",
     "flags": "exchange.cli.flags:flags_group",
+    "health": "exchange.cli.health:health_command",
     "keys": "exchange.cli.keys:keys_group",
     "packet": "exchange.cli.packet:packet_group",
     "partners": "exchange.cli.partners:partners_group",

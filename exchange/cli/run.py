@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import sys
+from typing import TYPE_CHECKING
 
 import click
+from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from exchange import db
 from exchange.cli.context import CliContext, pass_context
+from exchange.cli.store_access import StoreNotReadyError
+from exchange.errors import ServiceUnavailableError
 from exchange.instance import claim_store
 from exchange.logs import get_logger
+from exchange.settings import Settings, mask_url
+
+if TYPE_CHECKING:
+    from consumers.faults import FaultInjector
+    from consumers.messages import PacketHandler
 
 log = get_logger(__name__)
 
@@ -22,11 +35,11 @@ log = get_logger(__name__)
 def run_command(context: CliContext, no_migrate: bool) -> None:
     """Consume the inbound topic, process each packet, publish the answers; stop cleanly on SIGTERM.
 
-    Several processes with the same consumer group share the partitions. Metrics are served on
-    EXCHANGE_METRICS_PORT (0 turns them off).
+    Several processes with the same consumer group share the partitions. A database or broker that is
+    down is waited for (with backoff, logged) rather than given up on; `exchange health` tells whether
+    this process is consuming. Metrics are served on EXCHANGE_METRICS_PORT (0 turns them off).
     """
     from consumers.faults import FaultInjector
-    from consumers.pipeline_handler import pipeline_handler
     from consumers.service import serve
     from crypto import ReceivingContext
 
@@ -35,14 +48,42 @@ def run_command(context: CliContext, no_migrate: bool) -> None:
     faults = FaultInjector.from_environment()
     engine = db.create_db_engine(settings.effective_database_url)
     try:
+        outcome = asyncio.run(
+            serve(settings, lambda: _prepare(settings, engine, faults, no_migrate), faults=faults)
+        )
+        log.info("exchange run finished", files=outcome.files)
+    except BaseException:
+        engine.dispose()
+        raise
+    if outcome.left_work_behind:
+        # A file abandoned by the stop is still running in a daemon thread: exit now rather than let
+        # the interpreter's shutdown wait on it or tear it down. Its transaction dies with the process.
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+    engine.dispose()
+
+
+def _prepare(settings: Settings, engine: Engine, faults: FaultInjector, no_migrate: bool) -> PacketHandler:
+    """The store checked (and migrated) and claimed, then the handler; ServiceUnavailableError while
+    the database cannot be reached, so that the caller waits for it."""
+    from consumers.pipeline_handler import pipeline_handler
+
+    try:
         db.ping(engine)
         if no_migrate:
-            if db.current_revision(engine) != db.head_revision():
-                raise click.ClickException("the store's schema is outdated: run `exchange db upgrade`")
+            current, head = db.current_revision(engine), db.head_revision()
+            if current != head:
+                raise StoreNotReadyError(
+                    f"{mask_url(settings.effective_database_url)} is at schema {current or 'empty'}, "
+                    f"not {head}: run `exchange db upgrade` first"
+                )
         else:
             db.upgrade(engine)
         claim_store(engine, settings)
-        files = asyncio.run(serve(settings, pipeline_handler(settings, engine, faults), faults=faults))
-        log.info("exchange run finished", files=files)
-    finally:
-        engine.dispose()
+    except (OperationalError, InterfaceError) as exc:
+        raise ServiceUnavailableError(
+            f"database {mask_url(settings.effective_database_url)} is unreachable: {type(exc.orig).__name__}"
+        ) from None
+    return pipeline_handler(settings, engine, faults)

@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 
 import exchange.anomalies.models  # registers the flags' tables
 import exchange.audit.trail  # registers the audit trail
+import exchange.dead_letters  # registers the operators' decisions on dead letters
 import exchange.reconcile.models  # registers the registry's and reconciliation's tables
 import exchange.store.models  # noqa: F401  (registers the store's tables on the metadata)
 from exchange.models import metadata

@@ -97,17 +97,32 @@ class PipelineResult:
         }
 
 
-def packet_digest(source: PacketSource) -> tuple[str, int]:
-    """SHA-256 and size of the packet bytes: the key that makes redelivery harmless."""
+class PacketTooLargeError(Exception):
+    """A packet above `max_packet_bytes`, refused from its size alone, before a byte of it is read."""
+
+
+def packet_size(source: PacketSource) -> int:
+    return len(source) if isinstance(source, bytes) else source.stat().st_size
+
+
+def packet_digest(source: PacketSource, max_bytes: int | None = None) -> tuple[str, int]:
+    """SHA-256 and size of the packet bytes: the key that makes redelivery harmless. With `max_bytes`,
+    a larger packet raises PacketTooLargeError at once: hashing gigabytes only to refuse them would
+    hold the partition for minutes."""
+    size = packet_size(source)
+    if max_bytes is not None and size > max_bytes:
+        raise PacketTooLargeError(f"the packet is {size} bytes, larger than the {max_bytes} bytes accepted")
     if isinstance(source, bytes):
-        return hashlib.sha256(source).hexdigest(), len(source)
+        return hashlib.sha256(source).hexdigest(), size
     digest = hashlib.sha256()
-    size = 0
+    read = 0
     with source.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
+            read += len(chunk)
+    if max_bytes is not None and read > max_bytes:  # it grew while being read
+        raise PacketTooLargeError(f"the packet grew beyond the {max_bytes} bytes accepted while being read")
+    return digest.hexdigest(), read
 
 
 def _packet_info(sha256: str, size: int, metadata: PacketMetadata, receiver: str) -> PacketInfo:
@@ -139,9 +154,22 @@ class Pipeline:
         self.on_batch = on_batch
         self.event_page = event_page
 
-    def process(self, source: PacketSource) -> PipelineResult:
+    def process(self, source: PacketSource, sha256: str | None = None) -> PipelineResult:
+        """The packet's outcome and answer; `sha256` is the digest of `source` when a caller already
+        verified it (a claim check), so that a large file is not read once more to hash it."""
         started = time.perf_counter()
-        sha256, size = packet_digest(source)
+        limit = self.settings.max_packet_bytes
+        try:
+            if sha256 is None:
+                sha256, size = packet_digest(source, limit)
+            elif (size := packet_size(source)) > limit:
+                raise PacketTooLargeError(
+                    f"the packet is {size} bytes, larger than the {limit} bytes accepted"
+                )
+        except PacketTooLargeError as exc:
+            # Nothing is answerable without opening the packet: its record goes to the DLQ with the reason.
+            log.warning("packet refused", reason=str(exc))
+            return PipelineResult(sha256="", size=packet_size(source), dead_letter=str(exc))
         try:
             result = self._replay(sha256, size) or self._process_new(source, sha256, size)
         except DBAPIError as exc:

@@ -136,6 +136,11 @@ def published_answers(settings: Settings, benelux: dict[str, AuthorityFolders]) 
     return dict(answers)
 
 
+def topic_records(settings: Settings, topic: str) -> list[ConsumerRecord[Any, Any]]:
+    """Every record of one of the settings' topics, as the broker lists it now."""
+    return asyncio.run(_whole_topic(settings.kafka_bootstrap_servers, topic))
+
+
 def dead_letters(settings: Settings) -> int:
     return len(asyncio.run(_whole_topic(settings.kafka_bootstrap_servers, settings.topic_dlq)))
 

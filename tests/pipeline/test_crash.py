@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from consumers.faults import FaultPoint
+from consumers.faults import KILL_POINTS, FaultPoint
 from crypto.provision import AuthorityFolders
 from exchange.db import create_db_engine, upgrade
 from exchange.settings import Settings
@@ -51,7 +51,7 @@ def _consumer_settings(be_settings: Settings, kafka_bootstrap: str) -> Settings:
     )
 
 
-@pytest.mark.parametrize("point", list(FaultPoint), ids=[point.value for point in FaultPoint])
+@pytest.mark.parametrize("point", KILL_POINTS, ids=[point.value for point in KILL_POINTS])
 def test_a_consumer_killed_and_restarted_stores_each_file_once_and_answers_it(
     point: FaultPoint,
     be_settings: Settings,
