@@ -46,7 +46,7 @@ async def resend(
     producer = product_producer(settings)
     await producer.start()
     try:
-        for batch in stored_answers(engine, settings.home_jurisdiction, selection):
+        for batch in stored_answers(engine, selection):
             replies = [Reply(answer.recipient, answer.content, answer.filename) for answer in batch]
             await publish_confirmed(producer, servers, [reply_record(settings, reply) for reply in replies])
             ids = [answer.file_id for answer in batch]

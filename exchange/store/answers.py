@@ -74,7 +74,7 @@ def files_without_answer(engine: Engine, file_ids: Collection[int]) -> list[int]
 
 
 def stored_answers(
-    engine: Engine, home: str, selection: AnswerSelection, batch: int = 100
+    engine: Engine, selection: AnswerSelection, batch: int = 100
 ) -> Iterator[list[StoredAnswer]]:
     """The selected answers in batches, oldest first (read a batch at a time: they are packets)."""
     last_id = 0
@@ -83,11 +83,9 @@ def stored_answers(
             select(
                 StatusMessageRow.id,
                 StatusMessageRow.file_id,
-                StatusMessageRow.message_ref_id,
                 StatusMessageRow.content,
                 StatusMessageRow.sent_at,
                 ReceivedFile.sender,
-                ReceivedFile.communication_type,
             )
             .join(ReceivedFile, ReceivedFile.id == StatusMessageRow.file_id)
             .where(_answer_filter(selection), StatusMessageRow.id > last_id)
@@ -103,8 +101,8 @@ def stored_answers(
             StoredAnswer(
                 file_id=row.file_id,
                 recipient=row.sender,
-                # The name the runner gave it the first time (exchange.pipeline.process._answered).
-                filename=answer_filename(home, row.communication_type, row.message_ref_id),
+                # The name the runner gave it the first time: its own metadata's SenderFileId.
+                filename=answer_filename(bytes(row.content)),
                 content=bytes(row.content),
                 sent_at=row.sent_at,
             )
