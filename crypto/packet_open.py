@@ -278,15 +278,25 @@ def _blame_decryption_first(inflater: ZipEntryInflater, plaintext: Iterator[byte
         raise
 
 
+# Refusals of the document that a payload failing to inflate explains better (FACTS §4: 50003 first).
+_JUDGED_AFTER_DECOMPRESSION = frozenset(
+    {
+        FileErrorCode.FAILED_SIGNATURE_CHECK,
+        FileErrorCode.FAILED_THREAT_SCAN,
+        FileErrorCode.FAILED_SCHEMA_VALIDATION,
+    }
+)
+
+
 def _blame_decompression_first(verified: Iterable[bytes], inflated: Iterator[bytes]) -> Iterator[bytes]:
     """The OECD order checks decompression (50003) before the signature (50004) and the threat scan
     (50005). The verifier may refuse the first inflated bytes (a bomb of zeros is not XML) long before
     the inflater reaches a limit: let the inflater judge the rest of the payload, within its limits,
-    before the signature or the XML is blamed."""
+    before the signature, the XML's well-formedness or a threat is blamed."""
     try:
         yield from verified
     except PacketError as exc:
-        if exc.code in (FileErrorCode.FAILED_SIGNATURE_CHECK, FileErrorCode.FAILED_THREAT_SCAN):
+        if exc.code in _JUDGED_AFTER_DECOMPRESSION:
             for _ in inflated:  # raises 50003 (limits, CRC) or 50002 if the payload is at fault
                 pass
         raise

@@ -76,7 +76,10 @@ INVOCATIONS: dict[str, tuple[Invocation, ...]] = {
         ),
     ),
     "dlq discard": (Invocation(("0:0", "--reason", "tested"), bad=(("0:0",), ("zero", "--reason", "x"))),),
-    "dlq list": (Invocation(bad=(("--since", "whenever"),)), Invocation(("--all", "--reason", "x", "--json"))),
+    "dlq list": (
+        Invocation(bad=(("--since", "whenever"),)),
+        Invocation(("--all", "--reason", "x", "--json")),
+    ),
     "dlq redrive": (Invocation(("--all",), bad=(("zero",),)),),
     "dlq show": (Invocation(("0:0",), bad=(("zero",),)),),
     "files errors": (

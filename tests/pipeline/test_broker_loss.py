@@ -26,6 +26,9 @@ from exchange.audit import AuditFilter, read_trail
 from exchange.cli.main import main
 from exchange.db import create_db_engine, upgrade
 from exchange.pipeline import Pipeline
+from exchange.records import PartyKind
+from exchange.registry.data import TaxpayerData
+from exchange.registry.upsert import upsert_taxpayers
 from exchange.settings import Settings
 from exchange.states import FileState
 from exchange.store.models import ReceivedFile, StatusMessageRow
@@ -84,6 +87,13 @@ def _sent_but_not_on_the_broker(
     }
 
 
+def _registry_without_the_holders(engine: Engine) -> None:
+    """A registry of one taxpayer, whose TIN the holders report under another name: reconciliation runs
+    and flags are raised and published (an empty registry makes reconciliation and the flags wait)."""
+    with engine.begin() as connection:
+        upsert_taxpayers(connection, [TaxpayerData("85073003328", PartyKind.INDIVIDUAL, family_name="X")])
+
+
 def test_a_broker_restarted_empty_mid_file_gets_the_answer_on_recreated_topics(
     own_broker: OwnBroker,
     be_settings: Settings,
@@ -94,6 +104,7 @@ def test_a_broker_restarted_empty_mid_file_gets_the_answer_on_recreated_topics(
     packets = list(benelux_files(benelux, tmp_path).items())
     engine = create_db_engine(str(settings.database_url))
     upgrade(engine)
+    _registry_without_the_holders(engine)
     publish(settings, [packets[0][1]])
     restarted = threading.Event()
 
@@ -163,6 +174,7 @@ def test_answers_lost_by_the_broker_are_resent_byte_for_byte(
     packets = benelux_files(benelux, tmp_path)
     engine = create_db_engine(str(settings.database_url))
     upgrade(engine)
+    _registry_without_the_holders(engine)
     started = datetime.now(UTC) - timedelta(seconds=1)
     publish(settings, packets.values())
     runner = InboundRunner(settings, PipelineHandler(Pipeline(settings, engine)), tuning=FAST)
@@ -221,6 +233,7 @@ def test_answers_never_sent_and_pending_events_go_out_once(
     packets = benelux_files(benelux, tmp_path)
     engine = create_db_engine(str(settings.database_url))
     upgrade(engine)
+    _registry_without_the_holders(engine)
     pipeline = Pipeline(settings, engine)
     for _, packet in packets.values():
         pipeline.process(packet)

@@ -155,7 +155,7 @@ def test_files_show_tells_the_story_without_personal_data(
 ) -> None:
     engine = db.create_db_engine(be_settings.effective_database_url)
     db.upgrade(engine)
-    with engine.begin() as connection:  # a registry that knows none of the holders: flags are raised
+    with engine.begin() as connection:  # a registry is loaded: reconciliation runs, flags are raised
         upsert_taxpayers(connection, [TaxpayerData("85073003328", PartyKind.INDIVIDUAL, family_name="X")])
     pipeline = Pipeline(be_settings, engine)
     _, packet = benelux_files(benelux, tmp_path)["NL2025BE0002"]  # a negative balance: 60002
