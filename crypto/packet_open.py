@@ -99,7 +99,7 @@ def _read_small(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, wha
         raise UnreadablePacketError(f"the packet's {what} entry is larger than {limit} bytes")
     try:
         return archive.read(info)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:  # a garbled deflate stream too
         raise UnreadablePacketError(f"the packet's {what} entry cannot be read: {exc}") from None
 
 

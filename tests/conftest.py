@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
 
 from consumers.embedded_broker import EmbeddedBroker
@@ -21,6 +22,12 @@ from exchange.settings import Settings
 from tests.services import PostgresCluster, ServiceMissingError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Property tests and the pipeline fuzz run the same examples on every run (`ci`, the default), so a
+# failure in CI is a failure on a developer's machine; `--hypothesis-profile=fuzz` explores afresh.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("fuzz", max_examples=3000, derandomize=False, print_blob=True)
+hypothesis_settings.load_profile("ci")
 DATABASES = ["sqlite", "postgresql"]
 
 
