@@ -123,8 +123,8 @@ INVOCATIONS: dict[str, tuple[Invocation, ...]] = {
             creates_store=True,
             service=True,
             skip=ALL_SCENARIOS - {"unknown_url_scheme", "bad_options"},
-            why_skipped="a service: it waits (with logged backoff) for a broker or database that is down, and "
-            "with both up it serves until SIGTERM (test_stop.py, test_runner.py)",
+            why_skipped="a service: it waits (with logged backoff) for a broker or database that is down, "
+            "and with both up it serves until SIGTERM (test_stop.py, test_runner.py)",
         ),
     ),
     "status": (
