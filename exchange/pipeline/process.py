@@ -216,7 +216,7 @@ class Pipeline:
         outcome = file_outcome(self.engine, sha256)
         if outcome is None or outcome.status_message is None:
             return None
-        self._complete(outcome)
+        outcome = self._complete(outcome)
         return self._answered(sha256, size, replace(outcome, replayed=True), self._stored_metadata(outcome))
 
     def _process_new(self, source: PacketSource, sha256: str, size: int) -> PipelineResult:
@@ -280,20 +280,22 @@ class Pipeline:
             status=answer if country else None,
             on_batch=self.on_batch,
         )
-        self._complete(outcome)
+        outcome = self._complete(outcome)
         return self._answered(sha256, size, outcome, metadata.as_dict())
 
-    def _complete(self, outcome: FileOutcome) -> None:
+    def _complete(self, outcome: FileOutcome) -> FileOutcome:
         """Reconcile a stored file's parties with the registry, then evaluate the flags it touches. Each
         step is idempotent and moves the file's state forward, so a redelivery after a crash finishes
-        exactly what was left; flag events wait in the store's outbox until they are published."""
+        exactly what was left; flag events wait in the store's outbox until they are published.
+        Returns the outcome in the state the file reached, so what callers report is what the store says."""
         state = outcome.state
         if state is FileState.STORED:
             reconcile_file(self.engine, outcome.file_id, self.settings)
             state = advance_state(self.engine, outcome.packet_sha256, FileState.RECONCILED)
         if state is FileState.RECONCILED:
             evaluate_file(self.engine, outcome.file_id, self.settings)
-            advance_state(self.engine, outcome.packet_sha256, FileState.FLAGGED)
+            state = advance_state(self.engine, outcome.packet_sha256, FileState.FLAGGED)
+        return replace(outcome, state=state)
 
     def _answered(
         self, sha256: str, size: int, outcome: FileOutcome, metadata: dict[str, Any]

@@ -376,7 +376,7 @@ def _assert_settled(result: PipelineResult, engine: Engine) -> None:
     assert outcome is not None
     stored = _stored_state(engine, result.sha256)
     assert stored in FINAL_STATES, f"file left in state {stored}"
-    # TEMP assert outcome.state is stored, f"the result says {outcome.state}, the store {stored}"
+    assert outcome.state is stored, f"the result says {outcome.state}, the store {stored}"
     assert result.answer is not None and result.answer_to, "a stored outcome without an answer"
     if outcome.state is FileState.REJECTED:
         assert outcome.rejection_code is not None
