@@ -99,7 +99,8 @@ def _read_small(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, wha
         raise UnreadablePacketError(f"the packet's {what} entry is larger than {limit} bytes")
     try:
         return archive.read(info)
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:  # a garbled deflate stream too
+    # A garbled deflate stream, or a compression method byte flipped to one zipfile does not know, too.
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError) as exc:
         raise UnreadablePacketError(f"the packet's {what} entry cannot be read: {exc}") from None
 
 
@@ -244,8 +245,8 @@ class OpenedPacket:
             with self._archive.open(self._payload) as entry:
                 while chunk := entry.read(CHUNK):
                     yield chunk
-        except (zipfile.BadZipFile, zlib.error, EOFError):
-            # The outer ZIP's own CRC caught a corrupt ciphertext before AES could.
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
+            # The outer ZIP's own CRC (or its compression method) caught a corrupt entry before AES could.
             raise PacketError(
                 FileErrorCode.FAILED_DECRYPTION, "the packet's payload entry is corrupt"
             ) from None

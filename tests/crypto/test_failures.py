@@ -221,3 +221,27 @@ def test_failed_stream_keeps_failing(
 def test_content_key_repr_hides_the_key(packet: bytes, parties: dict[str, Party]) -> None:
     key = content_key(packet, parties["BE"].key)
     assert key.key.hex() not in repr(key) and isinstance(key, ContentKey)
+
+
+def _with_unknown_compression(packet: bytes, suffix: str) -> bytes:
+    """The packet with the entry ending in `suffix` claiming a compression method zipfile lacks (99)."""
+    data = bytearray(packet)
+    with zipfile.ZipFile(io.BytesIO(packet)) as archive:
+        info = next(i for i in archive.infolist() if i.filename.endswith(suffix))
+    data[info.header_offset + 8 : info.header_offset + 10] = (99).to_bytes(2, "little")
+    central = data.find(b"PK\x01\x02")  # the central directory's records
+    while central != -1:
+        name_length = int.from_bytes(data[central + 28 : central + 30], "little")
+        if data[central + 46 : central + 46 + name_length].decode().endswith(suffix):
+            data[central + 10 : central + 12] = (99).to_bytes(2, "little")
+        central = data.find(b"PK\x01\x02", central + 4)
+    return bytes(data)
+
+
+def test_an_unknown_compression_method_is_unreadable_or_a_decryption_failure(
+    packet: bytes, be_context: ReceivingContext
+) -> None:
+    # Found by the pipeline fuzz: zipfile raised NotImplementedError, which became an internal error.
+    with pytest.raises(UnreadablePacketError, match="metadata entry cannot be read"):
+        open_all(_with_unknown_compression(packet, "_Metadata.xml"), be_context)
+    assert _code(_with_unknown_compression(packet, "_Payload"), be_context) == 50002

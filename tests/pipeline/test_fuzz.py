@@ -3,22 +3,25 @@
 Valid packets and documents are mutated the ways hostile or broken senders mutate them: values at the
 bounds of their types, huge numbers, dates at years 1, 9999 and 10000, deleted and duplicated elements,
 random byte flips and truncations of the signed document before it is compressed and encrypted, and of
-the packet after. Each case
-goes through `Pipeline.process`, the one function `exchange process` and the Kafka consumers call, on
-SQLite and on PostgreSQL, and must end in a final state with an answer, or as a dead letter whose reason
-is not "internal error". Nothing may raise.
+the packet after. Each case goes through `Pipeline.process`, the one function `exchange process` and the
+Kafka consumers call, on SQLite and on PostgreSQL, and must end in a final state with an answer, or as a dead letter whose reason
+is not "internal error". Nothing may raise. A seeded sample of the same cases also goes through the
+real broker and `exchange run`'s runner: each record ends as exactly one answer or one dead letter.
 
-The examples are derived from a fixed seed (the `default` profile, a few hundred cases per run); the
+The examples are derived from a fixed seed (the `ci` profile of tests/conftest.py: 100 cases per engine); the
 `fuzz` profile (`pytest --hypothesis-profile=fuzz tests/pipeline/test_fuzz.py`) runs thousands with a
 fresh seed each time.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
 import itertools
+import random
 import re
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,11 +30,16 @@ from typing import Any, BinaryIO
 from unittest import mock
 
 import pytest
+from aiokafka import ConsumerRecord
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from sqlalchemy import Engine, select
 
+from consumers.admin import ensure_topics
+from consumers.messages import REASON_HEADER
+from consumers.pipeline_handler import PipelineHandler
+from consumers.runner import ConsumerTuning, InboundRunner
 from crypto.dsig_sign import sign_enveloping
 from crypto.provision import AuthorityFolders
 from exchange.db import create_db_engine, upgrade
@@ -40,6 +48,7 @@ from exchange.settings import Settings
 from exchange.states import FileState
 from exchange.store.models import ReceivedFile
 from tests.extract import documents
+from tests.kafka_helpers import produce, read_topic, wait_for
 from tests.pipeline.conftest import builders, crs_file, seal
 
 # States a file may be left in once `process` returned: its effect is complete (the answer's
@@ -407,3 +416,87 @@ def test_the_unmutated_bases_are_accepted(
     for base in BASES:
         result = fuzz_pipeline.process(seal(base.document, benelux[base.sender], benelux["BE"], tmp_path))
         assert result.outcome is not None and result.outcome.accepted, (base.name, result.to_dict())
+
+
+# --- the same through the broker: every record ends as one answer or one dead letter -------------
+
+BROKER_CASES = 24
+BROKER_SEED = 20261203
+
+
+def _seeded_case(rng: random.Random) -> Case:
+    """A case drawn by a seeded generator, as the property test's strategies would draw it."""
+
+    def index() -> int:
+        return rng.randrange(10_000)
+
+    def tree_mutation() -> Mutation:
+        kind = rng.randrange(6)
+        if kind < 3:
+            return set_typed(index(), index())
+        if kind == 3:
+            return set_text(index(), rng.choice(BOUNDARY_TEXTS))
+        if kind == 4:
+            return delete_element(index())
+        return duplicate_element(index(), rng.randint(1, 3))
+
+    def sometimes_garbled() -> Mutation | None:
+        if rng.randrange(5):
+            return None
+        if rng.randrange(2):
+            return truncate(rng.random() * 0.99)
+        return flip_bytes([index() for _ in range(3)], [rng.randint(1, 255) for _ in range(3)])
+
+    return Case(
+        rng.choice(BASES),
+        tuple(tree_mutation() for _ in range(rng.randint(1, 3))),
+        sometimes_garbled(),
+        sometimes_garbled(),
+    )
+
+
+def test_mutated_packets_through_the_broker_each_end_answered_or_dead_lettered(
+    be_settings: Settings, benelux: dict[str, AuthorityFolders], kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    settings = be_settings.model_copy(
+        update={
+            "kafka_bootstrap_servers": kafka_bootstrap,
+            "topic_inbound": f"in-{run}",
+            "topic_status": f"status-{run}",
+            "topic_dlq": f"dlq-{run}",
+            "topic_flags": f"flags-{run}",
+            "topic_partitions": 2,
+        }
+    )
+    rng = random.Random(BROKER_SEED)
+    packets = [(case.base.sender, _packet(case, benelux, tmp_path)) for case in
+               (_seeded_case(rng) for _ in range(BROKER_CASES))]  # fmt: skip
+    engine = create_db_engine(settings.effective_database_url)
+    upgrade(engine)
+    tuning = ConsumerTuning(session_timeout_ms=2000, heartbeat_interval_ms=300, max_poll_interval_ms=10000)
+    runner = InboundRunner(settings, PipelineHandler(Pipeline(settings, engine)), group_id=f"be-{run}",
+                           tuning=tuning)  # fmt: skip
+
+    async def scenario() -> tuple[list[ConsumerRecord[Any, Any]], list[ConsumerRecord[Any, Any]]]:
+        topics = [settings.topic_inbound, settings.topic_status, settings.topic_dlq, settings.topic_flags]
+        await ensure_topics(kafka_bootstrap, topics, 2, 1)
+        for sender, packet in packets:
+            await produce(kafka_bootstrap, settings.topic_inbound, packet, sender.encode())
+        task = asyncio.create_task(runner.run())
+        await wait_for(lambda: runner.files_done == len(packets) or task.done(), 120)
+        runner.request_stop()
+        await task
+        answers = await read_topic(kafka_bootstrap, settings.topic_status, len(packets), timeout_s=5)
+        dead = await read_topic(kafka_bootstrap, settings.topic_dlq, len(packets), timeout_s=5)
+        return answers, dead
+
+    answers, dead = asyncio.run(scenario())
+    assert len(answers) + len(dead) == len(packets), "each record: one answer or one dead letter"
+    reasons = [dict(letter.headers)[REASON_HEADER].decode() for letter in dead]
+    assert all(reason.strip() and "internal error" not in reason for reason in reasons), reasons
+    with engine.connect() as connection:
+        states = list(connection.scalars(select(ReceivedFile.state)))
+    engine.dispose()
+    assert len(states) == len(answers)
+    assert set(states) <= {FileState.ANSWERED, FileState.REJECTED}, states

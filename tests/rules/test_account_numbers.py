@@ -88,3 +88,9 @@ def test_only_the_electronic_format_is_an_iban(seed: int) -> None:
     printed = [form for number in valid for form in _printed(number)]
     assert all(iban.is_valid(form) for form in printed[:2])  # stdnum would take them
     assert [form for form in printed if is_iban(form)] == []
+
+
+def test_a_number_far_longer_than_any_iban_is_refused_without_arithmetic() -> None:
+    # Found by the pipeline fuzz: 5,000 letters made a 10,000-digit integer, beyond Python's limit.
+    assert is_iban("A" * 5000) is False
+    assert is_iban("DE89370400440532013000") is True

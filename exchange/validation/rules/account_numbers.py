@@ -30,14 +30,15 @@ _REGISTRY = numdb.get("iban")
 _PART = re.compile(r"([1-9][0-9]*)!([nac])")  # "4!a": four letters; n digits, c letters or digits
 _CLASSES = {"n": "[0-9]", "a": "[A-Z]", "c": "[A-Za-z0-9]"}
 _ELECTRONIC = re.compile(r"[0-9A-Z]+")  # the electronic format: what stdnum's compact leaves unchanged
+IBAN_MAX_LENGTH = 34  # ISO 13616: no country's IBAN is longer
 _BASE_36 = str.maketrans(
     {letter: str(10 + offset) for offset, letter in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
 )
 
 
 def is_iban(value: str) -> bool:
-    if _ELECTRONIC.fullmatch(value) is None:
-        return False  # spaces, separators, lower case, other scripts: not the electronic format
+    if len(value) > IBAN_MAX_LENGTH or _ELECTRONIC.fullmatch(value) is None:
+        return False  # too long, spaces, separators, lower case, other scripts: not an electronic IBAN
     number, country = value, value[:2]
     # ISO 7064 MOD 97-10 over the number with its first four characters moved to the end, letters
     # counting 10 to 35: what stdnum's mod_97_10 computes one character at a time.
