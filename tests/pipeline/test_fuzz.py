@@ -4,9 +4,10 @@ Valid packets and documents are mutated the ways hostile or broken senders mutat
 bounds of their types, huge numbers, dates at years 1, 9999 and 10000, deleted and duplicated elements,
 random byte flips and truncations of the signed document before it is compressed and encrypted, and of
 the packet after. Each case goes through `Pipeline.process`, the one function `exchange process` and the
-Kafka consumers call, on SQLite and on PostgreSQL, and must end in a final state with an answer, or as a dead letter whose reason
-is not "internal error". Nothing may raise. A seeded sample of the same cases also goes through the
-real broker and `exchange run`'s runner: each record ends as exactly one answer or one dead letter.
+Kafka consumers call, on SQLite and on PostgreSQL, and must end in a final state with an answer, or as
+a dead letter whose reason is not "internal error". Nothing may raise. A seeded sample of the same cases
+also goes through the real broker and `exchange run`'s runner: each record ends as exactly one answer or
+one dead letter.
 
 The examples are derived from a fixed seed (the `ci` profile of tests/conftest.py: 100 cases per engine); the
 `fuzz` profile (`pytest --hypothesis-profile=fuzz tests/pipeline/test_fuzz.py`) runs thousands with a
