@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import tempfile
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -36,6 +38,24 @@ def be_settings(benelux: dict[str, AuthorityFolders], db_url: str, tmp_path: Pat
         database_url=db_url,
         keys_dir=benelux["BE"].keys_dir,
         partners_dir=benelux["BE"].partners_dir,
+    )
+
+
+def on_own_topics(settings: Settings, servers: str, partitions: int = 2, **more: Any) -> Settings:
+    """`settings` on the broker at `servers`, with topics and a consumer group of the test's own: tests
+    share one broker, and Tansu ignores LeaveGroup, so a group is never reused."""
+    run = uuid.uuid4().hex[:8]
+    return settings.model_copy(
+        update={
+            "kafka_bootstrap_servers": servers,
+            "kafka_consumer_group": f"be-{run}",
+            "topic_inbound": f"in-{run}",
+            "topic_status": f"status-{run}",
+            "topic_dlq": f"dlq-{run}",
+            "topic_flags": f"flags-{run}",
+            "topic_partitions": partitions,
+            **more,
+        }
     )
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,6 +33,7 @@ from exchange.states import FileState
 from exchange.store.models import ReceivedFile, StatusMessageRow
 from tests.kafka_helpers import wait_for
 from tests.pipeline.brokers import OwnBroker
+from tests.pipeline.conftest import on_own_topics
 from tests.pipeline.effects import benelux_files, publish, published_answers, stored_answers, topic_records
 
 FAST = ConsumerTuning(
@@ -53,19 +53,7 @@ def own_broker(kafka_bootstrap: str, tmp_path: Path) -> Iterator[OwnBroker]:
 
 
 def _settings(be_settings: Settings, servers: str) -> Settings:
-    run = uuid.uuid4().hex[:8]
-    return be_settings.model_copy(
-        update={
-            "kafka_bootstrap_servers": servers,
-            "kafka_consumer_group": f"be-{run}",
-            "topic_inbound": f"in-{run}",
-            "topic_status": f"status-{run}",
-            "topic_dlq": f"dlq-{run}",
-            "topic_flags": f"flags-{run}",
-            "topic_partitions": 2,
-            "broker_check_seconds": 1.0,
-        }
-    )
+    return on_own_topics(be_settings, servers, broker_check_seconds=1.0)
 
 
 def _sent_but_not_on_the_broker(

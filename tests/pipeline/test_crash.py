@@ -7,7 +7,6 @@ The kills are placed by the fault injector (`consumers.faults`), armed in the ch
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from exchange.db import create_db_engine, upgrade
 from exchange.settings import Settings
 from exchange.store import FileState
 from exchange.store.queries import files
+from tests.pipeline.conftest import on_own_topics
 from tests.pipeline.consumer_process import ConsumerProcess, wait_until
 from tests.pipeline.effects import (
     benelux_files,
@@ -37,18 +37,7 @@ pytestmark = pytest.mark.slow  # consumer processes started, killed and restarte
 
 
 def _consumer_settings(be_settings: Settings, kafka_bootstrap: str) -> Settings:
-    run = uuid.uuid4().hex[:8]
-    return be_settings.model_copy(
-        update={
-            "kafka_bootstrap_servers": kafka_bootstrap,
-            "kafka_consumer_group": f"be-{run}",
-            "topic_inbound": f"in-{run}",
-            "topic_status": f"status-{run}",
-            "topic_dlq": f"dlq-{run}",
-            "topic_flags": f"flags-{run}",
-            "topic_partitions": 2,
-        }
-    )
+    return on_own_topics(be_settings, kafka_bootstrap)
 
 
 @pytest.mark.parametrize("point", KILL_POINTS, ids=[point.value for point in KILL_POINTS])

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from exchange.settings import Settings
 from exchange.states import FileState
 from exchange.store.models import ReceivedFile
 from tests.kafka_helpers import produce
-from tests.pipeline.conftest import builders, crs_file, seal
+from tests.pipeline.conftest import builders, crs_file, on_own_topics, seal
 from tests.pipeline.consumer_process import ConsumerProcess, wait_until
 from tests.pipeline.effects import publish, topic_records, wait_for_lag
 
@@ -55,25 +54,13 @@ def test_dead_letters_are_listed_shown_discarded_and_redriven_once(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    run = uuid.uuid4().hex[:8]
     # BE's partner certificates, in a folder of this test's own: FR is registered only later.
     partners = tmp_path / "be-partners"
     shutil.copytree(benelux["BE"].partners_dir, partners)
     france = provision_authorities(tmp_path / "fr", ["FR"])["FR"]
     (france.partners_dir / "BE").mkdir(parents=True)
     shutil.copy(benelux["NL"].partners_dir / "BE" / "current.pem", france.partners_dir / "BE" / "current.pem")
-    settings = be_settings.model_copy(
-        update={
-            "partners_dir": partners,
-            "kafka_bootstrap_servers": kafka_bootstrap,
-            "kafka_consumer_group": f"be-{run}",
-            "topic_inbound": f"in-{run}",
-            "topic_status": f"status-{run}",
-            "topic_dlq": f"dlq-{run}",
-            "topic_flags": f"flags-{run}",
-            "topic_partitions": 2,
-        }
-    )
+    settings = on_own_topics(be_settings, kafka_bootstrap, partners_dir=partners)
     for name in ("database_url", "kafka_bootstrap_servers", "topic_inbound", "topic_status", "topic_dlq",
                  "topic_flags", "partners_dir", "keys_dir"):  # fmt: skip
         monkeypatch.setenv(f"EXCHANGE_{name.upper()}", str(getattr(settings, name)))

@@ -22,7 +22,6 @@ import itertools
 import random
 import re
 import tempfile
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,7 +49,7 @@ from exchange.states import FileState
 from exchange.store.models import ReceivedFile
 from tests.extract import documents
 from tests.kafka_helpers import produce, read_topic, wait_for
-from tests.pipeline.conftest import builders, crs_file, seal
+from tests.pipeline.conftest import builders, crs_file, on_own_topics, seal
 
 # States a file may be left in once `process` returned: its effect is complete (the answer's
 # publication, which moves an accepted file to `answered`, is the caller's).
@@ -459,25 +458,15 @@ def _seeded_case(rng: random.Random) -> Case:
 def test_mutated_packets_through_the_broker_each_end_answered_or_dead_lettered(
     be_settings: Settings, benelux: dict[str, AuthorityFolders], kafka_bootstrap: str, tmp_path: Path
 ) -> None:
-    run = uuid.uuid4().hex[:8]
-    settings = be_settings.model_copy(
-        update={
-            "kafka_bootstrap_servers": kafka_bootstrap,
-            "topic_inbound": f"in-{run}",
-            "topic_status": f"status-{run}",
-            "topic_dlq": f"dlq-{run}",
-            "topic_flags": f"flags-{run}",
-            "topic_partitions": 2,
-        }
-    )
+    settings = on_own_topics(be_settings, kafka_bootstrap)
     rng = random.Random(BROKER_SEED)
     packets = [(case.base.sender, _packet(case, benelux, tmp_path)) for case in
                (_seeded_case(rng) for _ in range(BROKER_CASES))]  # fmt: skip
     engine = create_db_engine(settings.effective_database_url)
     upgrade(engine)
     tuning = ConsumerTuning(session_timeout_ms=2000, heartbeat_interval_ms=300, max_poll_interval_ms=10000)
-    runner = InboundRunner(settings, PipelineHandler(Pipeline(settings, engine)), group_id=f"be-{run}",
-                           tuning=tuning)  # fmt: skip
+    handler = PipelineHandler(Pipeline(settings, engine))
+    runner = InboundRunner(settings, handler, group_id=settings.kafka_consumer_group, tuning=tuning)
 
     async def scenario() -> tuple[list[ConsumerRecord[Any, Any]], list[ConsumerRecord[Any, Any]]]:
         topics = [settings.topic_inbound, settings.topic_status, settings.topic_dlq, settings.topic_flags]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +26,7 @@ from exchange.settings import Settings
 from exchange.store import FileState
 from exchange.store.queries import files
 from tests.kafka_helpers import produce, read_topic, wait_for
-from tests.pipeline.conftest import builders, codes_of, crs_file, open_answer, seal, status_of
+from tests.pipeline.conftest import builders, codes_of, crs_file, on_own_topics, open_answer, seal, status_of
 
 FAST = ConsumerTuning(session_timeout_ms=2000, heartbeat_interval_ms=300, max_poll_interval_ms=10000)
 
@@ -35,17 +34,7 @@ FAST = ConsumerTuning(session_timeout_ms=2000, heartbeat_interval_ms=300, max_po
 def test_partners_get_an_answer_for_every_file(
     be_settings: Settings, benelux: dict[str, AuthorityFolders], kafka_bootstrap: str, tmp_path: Path
 ) -> None:
-    run = uuid.uuid4().hex[:8]
-    settings = be_settings.model_copy(
-        update={
-            "kafka_bootstrap_servers": kafka_bootstrap,
-            "topic_inbound": f"in-{run}",
-            "topic_status": f"status-{run}",
-            "topic_dlq": f"dlq-{run}",
-            "topic_flags": f"flags-{run}",
-            "topic_partitions": 3,
-        }
-    )
+    settings = on_own_topics(be_settings, kafka_bootstrap, 3)
     negative = replace(builders.account_report(doc_ref_id="NL2025BE-NEG"), balance=Decimal("-1.00"))
     nl_header = builders.header(transmitting="NL", message_ref_id="NL2025BE0002")
     nl_fi = builders.reporting_fi("NL2025BE-FI1", countries=("NL",))
@@ -71,7 +60,7 @@ def test_partners_get_an_answer_for_every_file(
         upsert_taxpayers(connection, [TaxpayerData("85073003328", PartyKind.INDIVIDUAL, family_name="X")])
     # One flag event per page: the events beyond a packet's first page must be published all the same.
     handler = PipelineHandler(Pipeline(settings, engine, event_page=1))
-    runner = InboundRunner(settings, handler, group_id=f"be-{run}", tuning=FAST)
+    runner = InboundRunner(settings, handler, group_id=settings.kafka_consumer_group, tuning=FAST)
 
     flags: list[ConsumerRecord[Any, Any]] = []
 

@@ -6,7 +6,6 @@ measured by the kernel's count of bytes read (/proc/self/io), not by time."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +23,7 @@ from exchange.db import create_db_engine, upgrade
 from exchange.pipeline import Pipeline
 from exchange.settings import Settings
 from tests.kafka_helpers import produce, read_topic, wait_for
-from tests.pipeline.conftest import crs_file, seal
+from tests.pipeline.conftest import crs_file, on_own_topics, seal
 
 GIB = 1024**3
 LIMIT = 1024 * 1024
@@ -86,19 +85,9 @@ def test_oversized_records_and_claim_checks_are_dead_lettered_with_the_reason(
     kafka_bootstrap: str,
     tmp_path: Path,
 ) -> None:
-    run = uuid.uuid4().hex[:8]
     good = seal(crs_file("LU", message_ref_id="LU2025BE0001"), benelux["LU"], benelux["BE"], tmp_path)
-    settings = be_settings.model_copy(
-        update={
-            "kafka_bootstrap_servers": kafka_bootstrap,
-            "topic_inbound": f"in-{run}",
-            "topic_status": f"status-{run}",
-            "topic_dlq": f"dlq-{run}",
-            "topic_flags": f"flags-{run}",
-            "topic_partitions": 1,
-            "max_packet_bytes": len(good) - 1,  # a real packet, one byte too many
-        }
-    )
+    # A real packet, one byte too many.
+    settings = on_own_topics(be_settings, kafka_bootstrap, 1, max_packet_bytes=len(good) - 1)
     store = settings.effective_claim_check_dir
     store.mkdir(parents=True)
     huge = sparse(store / "huge.zip", 8 * GIB)

@@ -10,7 +10,6 @@ file to finish takes a minute or more), not a performance claim.
 from __future__ import annotations
 
 import subprocess
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +22,7 @@ from crypto.provision import AuthorityFolders
 from exchange.db import create_db_engine, upgrade
 from exchange.settings import Settings
 from tests.pipeline.brokers import OwnBroker
+from tests.pipeline.conftest import on_own_topics
 from tests.pipeline.consumer_process import EXCHANGE, ConsumerProcess, wait_until
 from tests.pipeline.effects import (
     benelux_files,
@@ -40,18 +40,7 @@ pytestmark = pytest.mark.slow  # real `exchange run` processes: seconds each
 
 
 def _settings(be_settings: Settings, servers: str) -> Settings:
-    run = uuid.uuid4().hex[:8]
-    return be_settings.model_copy(
-        update={
-            "kafka_bootstrap_servers": servers,
-            "kafka_consumer_group": f"be-{run}",
-            "topic_inbound": f"in-{run}",
-            "topic_status": f"status-{run}",
-            "topic_dlq": f"dlq-{run}",
-            "topic_flags": f"flags-{run}",
-            "topic_partitions": 2,
-        }
-    )
+    return on_own_topics(be_settings, servers)
 
 
 @pytest.fixture
