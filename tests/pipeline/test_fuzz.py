@@ -192,7 +192,8 @@ def set_text(index: int, value: str) -> Mutation:
     def mutate(document: bytes) -> bytes:
         def change(root: etree._Element) -> None:
             leaves = [e for e in _elements(root) if len(e) == 0]
-            leaves[index % len(leaves)].text = value
+            if leaves:  # earlier deletions may have left none
+                leaves[index % len(leaves)].text = value
 
         return _with_tree(document, change)
 
@@ -205,6 +206,8 @@ def set_typed(index: int, choice: int) -> Mutation:
     def mutate(document: bytes) -> bytes:
         def change(root: etree._Element) -> None:
             typed = [e for e in _elements(root) if etree.QName(e).localname in TYPED_VALUES and len(e) == 0]
+            if not typed:
+                return
             element = typed[index % len(typed)]
             values = TYPED_VALUES[etree.QName(element).localname]
             element.text = values[choice % len(values)]
@@ -218,6 +221,8 @@ def set_attribute(index: int, value: str) -> Mutation:
     def mutate(document: bytes) -> bytes:
         def change(root: etree._Element) -> None:
             holders = [e for e in _elements(root) if e.attrib]
+            if not holders:
+                return
             element = holders[index % len(holders)]
             names = sorted(element.attrib)
             element.set(names[index % len(names)], value)
@@ -231,6 +236,8 @@ def delete_element(index: int) -> Mutation:
     def mutate(document: bytes) -> bytes:
         def change(root: etree._Element) -> None:
             children = _elements(root)[1:]
+            if not children:  # earlier deletions may have left the root alone
+                return
             element = children[index % len(children)]
             parent = element.getparent()
             assert parent is not None
@@ -245,6 +252,8 @@ def duplicate_element(index: int, times: int) -> Mutation:
     def mutate(document: bytes) -> bytes:
         def change(root: etree._Element) -> None:
             children = _elements(root)[1:]
+            if not children:  # earlier deletions may have left the root alone
+                return
             element = children[index % len(children)]
             parent = element.getparent()
             assert parent is not None
