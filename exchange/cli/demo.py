@@ -91,8 +91,9 @@ def _human(summary: dict[str, Any]) -> str:
     lines += [
         "",
         f"outcomes: {outcomes}; {summary['as_planned']} of {summary['files_sent']} as the demo planned them",
-        "  accepted_with_errors: the records in error refused, the rest stored; good files carry the noise "
-        "of real ones (a mistyped birth year: 60014), so a few of them get record errors too",
+        "  accepted_with_errors: the file is stored and its record errors go back to the sender; a record "
+        "with a negative balance (60002) is kept, its balance left out of the flags; good files carry the "
+        "noise of real ones (a mistyped birth year: 60014), so a few of them get record errors too",
         f"codes: {', '.join(f'{c}×{n}' for c, n in summary['codes'].items()) or 'none'}",
     ]
     answers = summary["answers"]
