@@ -4,7 +4,9 @@
   (the console runs in networks without internet, and a page showing tax data must not be able to send
   it anywhere); charts are inline SVG, drawn with attributes, not styles.
 - No framing (clickjacking on the re-drive button), no MIME sniffing.
-- No Referer: a URL carries its filters, and a filter may be a taxpayer's national id.
+- No Referer to anywhere else: a URL carries its filters, and a filter may be a taxpayer's national id.
+  (Not `no-referrer`: under it browsers send `Origin: null` with a form, and the CSRF check needs the
+  console's own origin.)
 - Pages are not cached (they show personal data and change); the static assets may be.
 """
 
@@ -29,7 +31,7 @@ HEADERS = {
     "content-security-policy": CSP,
     "x-frame-options": "DENY",
     "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
+    "referrer-policy": "same-origin",
     "cross-origin-opener-policy": "same-origin",
     "cross-origin-resource-policy": "same-origin",
     "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",

@@ -139,7 +139,7 @@ def test_security_headers_on_every_response(client: TestClient) -> None:
         assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp
         assert "frame-ancestors 'none'" in csp
         assert headers["x-frame-options"] == "DENY"
-        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["referrer-policy"] == "same-origin"
     assert client.get("/login").headers["cache-control"] == "no-store"
 
 

@@ -69,7 +69,7 @@ def _confirm(request: Request, viewer: Viewer, verb: str) -> Response:
         request,
         viewer,
         "dead_letter_confirm.html",
-        title=f"{verb.title()} a dead letter",
+        title="Re-drive a dead letter" if verb == "redrive" else "Discard a dead letter",
         letter=letter,
         verb=verb,
     )
