@@ -28,6 +28,7 @@ from consumers.embedded_broker import die_with_parent, free_port
 from crypto.provision import AuthorityFolders, provision_authorities
 from exchange import db
 from exchange.anomalies.queries import FlagQuery, iter_flags
+from exchange.audit import AuditFilter, read_trail
 from exchange.settings import Settings
 from exchange.states import FileState
 from exchange.store.models import ReceivedFile
@@ -135,6 +136,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, kafka_bootstrap: str) -> Iter
         french = crs_file("FR", header=builders.header(transmitting="FR", message_ref_id="FR2025BE0001"))
         _produce(settings, seal(french, france, authorities["BE"], tmp), b"FR")  # no FR certificate yet
         _produce(settings, seal(b"<not-a-crs-file/>", authorities["LU"], authorities["BE"], tmp), b"LU")
+        _produce(settings, b"not a packet at all", b"NL")
         wait_for_lag(settings, 0)
         url = f"http://127.0.0.1:{port}/"
         _wait_served(url, server, serve_log)
@@ -259,6 +261,24 @@ def test_the_operator_redrives_a_dead_letter_which_is_then_processed(page: Any, 
     _follow(page, lambda: page.locator("table.list tbody tr a").first.click())
     assert "yes, sent" in page.locator("#acknowledged").inner_text()
     _shot(page, "file-redriven")
+
+
+def test_the_operator_discards_a_dead_letter_with_a_reason(page: Any, site: Site) -> None:
+    _log_in(page, Role.OPERATOR)
+    page.goto("/dead-letters")
+    row = page.locator("#dead-letters tbody tr", has_text="NL")
+    _follow(page, lambda: row.get_by_role("link", name="Discard…").click())
+    assert "Discard dead letter" in page.inner_text("h1")
+    page.fill("input[name=reason]", "NL confirmed: a test message")
+    _follow(page, lambda: page.get_by_role("button", name="Discard it").click())
+    assert "discarded" in page.locator(".notice").inner_text()
+    assert page.locator("#dead-letters tbody tr", has_text="NL").count() == 0, "hidden once discarded"
+    page.goto("/dead-letters?all=1")
+    assert "discarded" in page.locator("#dead-letters tbody tr", has_text="NL").inner_text()
+    trail = list(
+        read_trail(site.engine, AuditFilter(actor=USERS[Role.OPERATOR], action_prefix="dlq.discard"))
+    )
+    assert [entry["details"]["reason"] for entry in trail] == ["NL confirmed: a test message"]
 
 
 def _facet(page: Any, facet: str, value: str) -> int | None:

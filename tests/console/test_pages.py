@@ -155,3 +155,15 @@ def test_the_dead_letters_page_says_when_the_broker_is_down(store: Store) -> Non
         response = client.get("/dead-letters")
     assert response.status_code == 503
     assert "broker" in response.text and "Traceback" not in response.text
+
+
+def test_the_study_tables_draw_their_charts_and_export(store: Store) -> None:
+    everyone = store.settings.model_copy(update={"flag_study_min_taxpayers": 1})
+    with TestClient(create_app(everyone, store.engine), base_url="http://console.test") as client:
+        log_in(client, Role.ANALYST)
+        page = client.get("/study").text
+        assert page.count("<svg") == 2 and "0 cell(s) about fewer than 1 subjects" in page
+        exported = list(csv.DictReader(io.StringIO(client.get("/study.csv").text)))
+        assert exported and all(row["suppressed"] == "False" for row in exported)
+        table = pq.read_table(io.BytesIO(client.get("/study.parquet").content))
+        assert table.num_rows == len(exported)
