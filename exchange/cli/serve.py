@@ -8,7 +8,9 @@ line on stderr, before anything is served. Users come from `exchange users add`.
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import click
 from sqlalchemy import Engine
@@ -59,6 +61,22 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _server_class() -> type[Any]:
+    import uvicorn
+
+    class StoppingServer(uvicorn.Server):
+        """uvicorn's server, whose SIGINT or SIGTERM ends `serve` normally (exit 0): uvicorn raises the
+        signal again once it has shut down, which would end the process as killed (or "Aborted!")."""
+
+        @contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            with super().capture_signals():
+                yield
+                self._captured_signals.clear()
+
+    return StoppingServer
+
+
 def serve_console(
     settings: Settings,
     engine: Engine,
@@ -87,7 +105,7 @@ def serve_console(
         server_header=False,
         lifespan="off",
     )
-    server = uvicorn.Server(config)
+    server = _server_class()(config)
     log.info("console listening", url=url)
     if on_ready is not None:
         on_ready(url)

@@ -143,9 +143,10 @@ def site(tmp_path_factory: pytest.TempPathFactory, kafka_bootstrap: str) -> Iter
         yield Site(url, settings, engine, partners, france, tmp)
     finally:
         server.terminate()
-        server.wait(30)
+        stopped = server.wait(30)
         runner.close()
         engine.dispose()
+    assert stopped == 0, f"exchange serve did not stop cleanly on SIGTERM:\n{serve_log.read_text()[-2000:]}"
 
 
 def _produce(settings: Settings, value: bytes, key: bytes) -> None:
