@@ -19,7 +19,7 @@ from exchange.audit import AuditFilter, read_trail
 from exchange.console import create_app
 from exchange.store.queries import FileFilter, files
 from exchange.users import Role
-from tests.anomalies.builders import PEETERS
+from tests.anomalies.builders import PEETERS, taxpayer_id
 from tests.console.conftest import USERS, Store, log_in
 
 
@@ -167,3 +167,16 @@ def test_the_study_tables_draw_their_charts_and_export(store: Store) -> None:
         assert exported and all(row["suppressed"] == "False" for row in exported)
         table = pq.read_table(io.BytesIO(client.get("/study.parquet").content))
         assert table.num_rows == len(exported)
+
+
+def test_a_taxpayers_page_sets_reported_accounts_beside_the_return(client: TestClient, store: Store) -> None:
+    log_in(client, Role.ANALYST)
+    peeters = taxpayer_id(store.engine, PEETERS.national_id)
+    page = client.get(f"/taxpayers/{peeters}")
+    assert page.status_code == 200
+    year = page.text.split('data-year="', 1)[1]
+    assert "LU-W1-01" in year and "20,000.00 EUR" in year, "the account LU reported, with its balance"
+    assert "CRS502 5,000.00" in year, "its interest payment"
+    assert "foreign interest" in year and "declared" in year
+    assert "NL-W2" not in page.text, "NL's accounts are about someone else"
+    assert client.get("/taxpayers/999999").status_code == 404

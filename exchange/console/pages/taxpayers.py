@@ -1,8 +1,11 @@
-"""A taxpayer's page for analysts: their risk score and every flag about them, raised and retracted,
-across senders and years; audited (`console.taxpayer`) with the taxpayer as subject. Operators and
-auditors are refused."""
+"""A taxpayer's page for analysts: the accounts partners reported about them across senders and years
+beside what their returns declared, their risk score, and every flag about them with its history
+(raised, retracted); audited (`console.taxpayer`) with the taxpayer as subject. Operators and auditors
+are refused."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import select
 from starlette.requests import Request
@@ -10,11 +13,18 @@ from starlette.responses import Response
 
 from exchange.anomalies.models import TaxpayerRisk
 from exchange.anomalies.queries import FlagQuery, iter_flags
+from exchange.anomalies.taxpayer_story import PAYMENT_KINDS, find_taxpayer, taxpayer_years
 from exchange.audit import audited
 from exchange.console.auth import Viewer
 from exchange.console.web import NotFoundError, console_of, page, render
-from exchange.registry.models import Taxpayer
 from exchange.users import Role
+
+KIND_LABELS = {
+    "foreign_interest": "interest",
+    "foreign_dividends": "dividends",
+    "foreign_gains": "gross proceeds / gains",
+    "foreign_other": "other income",
+}
 
 
 @page(Role.ANALYST)
@@ -29,24 +39,22 @@ def taxpayer_page(request: Request, viewer: Viewer) -> Response:
         ) as act,
         console.engine.connect() as connection,
     ):
-        person = connection.execute(
-            select(Taxpayer.id, Taxpayer.country, Taxpayer.national_id, Taxpayer.kind).where(
-                Taxpayer.id == taxpayer_id
-            )
-        ).first()
+        person = find_taxpayer(connection, taxpayer_id)
         if person is None:
             raise NotFoundError(f"no taxpayer {taxpayer_id}")
+        act.rows = 1
         risk = connection.execute(
             select(TaxpayerRisk.score, TaxpayerRisk.flags, TaxpayerRisk.max_severity).where(
                 TaxpayerRisk.taxpayer_id == taxpayer_id
             )
         ).first()
+        years = taxpayer_years(connection, taxpayer_id)
         flags = list(
             act.counted(iter_flags(connection, FlagQuery(taxpayer_id=taxpayer_id, state="all", sort="year")))
         )
-    by_year: dict[tuple[str, int], list[dict[str, object]]] = {}
+    by_year: dict[int, list[dict[str, Any]]] = {}
     for flag in flags:
-        by_year.setdefault((flag["sender"] or "several", flag["reporting_year"]), []).append(flag)
+        by_year.setdefault(flag["reporting_year"], []).append(flag)
     return render(
         request,
         viewer,
@@ -54,6 +62,9 @@ def taxpayer_page(request: Request, viewer: Viewer) -> Response:
         title=f"Taxpayer {taxpayer_id}",
         person=person,
         risk=risk,
+        years=years,
         flags=flags,
-        by_year=sorted(by_year.items(), key=lambda item: (-item[0][1], item[0][0])),
+        flags_by_year=by_year,
+        kinds=list(PAYMENT_KINDS.values()),
+        kind_labels=KIND_LABELS,
     )
