@@ -250,6 +250,40 @@ class Settings(BaseSettings):
         "(recreating missing ones); also how old its view of the topics may grow.",
     )
 
+    # `exchange serve`: the web console (exchange/console, README "The console").
+    console_secret_file: Path | None = Field(
+        None,
+        description="File holding the key that signs the console's session and CSRF cookies; made "
+        "(0600, random) on first use; default data_dir/console/secret. Consoles behind one address "
+        "share it.",
+    )
+    console_session_minutes: int = Field(
+        480, ge=1, le=10_080, description="A console login lasts this long, then asks for the password again."
+    )
+    console_login_max_failures: int = Field(
+        5,
+        ge=1,
+        description="Failed console logins, per user name and per client address, after which logins are "
+        "refused until console_login_window_seconds have passed.",
+    )
+    console_login_window_seconds: int = Field(
+        900, ge=1, description="The window over which failed console logins are counted."
+    )
+    console_trusted_proxy_header: str | None = Field(
+        None,
+        description="Header in which a single-sign-on proxy names the authenticated user (e.g. "
+        "X-Forwarded-User); believed only from console_trusted_proxies, and the user must exist "
+        "(`exchange users add NAME --role ROLE --no-password`). Unset: password logins only.",
+    )
+    console_trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description='Addresses or networks (JSON list, e.g. ["10.0.0.5", "10.1.0.0/16"]) of the '
+        "proxies whose user header and X-Forwarded-Proto are believed.",
+    )
+    console_refresh_seconds: int = Field(
+        5, ge=1, description="How often the console's overview refreshes itself while it is open."
+    )
+
     log_level: str = Field("info", description="debug, info, warning or error.")
     log_format: LogFormat = Field(LogFormat.AUTO, description="auto, console or json.")
     metrics_port: int = Field(9464, ge=0, le=65535, description="Prometheus metrics port of `exchange run`.")
@@ -284,6 +318,20 @@ class Settings(BaseSettings):
         if any(low >= high for low, high in pairwise(value)):
             raise ValueError("must be a list of ascending amounts, such as [15000, 30000]")
         return value
+
+    @field_validator("console_trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for text in value:
+            try:
+                ipaddress.ip_network(text.strip(), strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{text!r} is not an IP address or network such as 10.0.0.5 or 10.1.0.0/16"
+                ) from None
+        return [text.strip() for text in value]
 
     @field_validator("database_url")
     @classmethod
@@ -329,6 +377,10 @@ class Settings(BaseSettings):
     def effective_claim_check_dir(self) -> Path:
         return self.claim_check_dir or self.data_dir / "claims"
 
+    @property
+    def effective_console_secret_file(self) -> Path:
+        return self.console_secret_file or self.data_dir / "console" / "secret"
+
     def masked(self) -> dict[str, Any]:
         """The effective settings as plain data, secrets replaced by a mask."""
         values: dict[str, Any] = self.model_dump(mode="json")
@@ -336,6 +388,7 @@ class Settings(BaseSettings):
         values["keys_dir"] = str(self.effective_keys_dir)
         values["partners_dir"] = str(self.effective_partners_dir)
         values["claim_check_dir"] = str(self.effective_claim_check_dir)
+        values["console_secret_file"] = str(self.effective_console_secret_file)
         values["key_passphrase"] = MASK if self.key_passphrase else None
         return values
 

@@ -335,3 +335,19 @@ def _others(session: Session, flag_id: int, taxpayer_id: int | None) -> list[dic
         {"id": other_id, "code": code, "severity": severity, "reporting_year": year}
         for other_id, code, severity, year in session.execute(query)
     ]
+
+
+# What a list of flags can be narrowed by, with the count of each value (the console's facets).
+FACETS = ("code", "severity", "sender", "reporting_year", "institution")
+
+
+def flag_facets(
+    connection: Connection, query: FlagQuery, facet: str, limit: int = 30
+) -> list[tuple[Any, int]]:
+    """How many of the flags the query selects have each value of `facet` (one of FACETS), most first."""
+    if facet not in FACETS:
+        raise ValueError(f"not a facet of the flags: {facet}")
+    chosen = _selection(connection, query).subquery()
+    column = chosen.c[facet]
+    counted = select(column, func.count()).group_by(column).order_by(func.count().desc(), column).limit(limit)
+    return [(value, count) for value, count in connection.execute(counted)]

@@ -7,9 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy import Engine
 
 from exchange.cli.context import CliContext, emit, json_option, pass_context
+from exchange.cli.serve import serve_console
+from exchange.cli.store_access import open_store
+from exchange.cli.users import generated_password
 from exchange.logs import configure_logging
+from exchange.settings import Settings
+from exchange.users import Role, add_user, find_user, set_password
 
 
 def _codes(codes: dict[str, int]) -> str:
@@ -113,6 +119,9 @@ def _human(summary: dict[str, Any]) -> str:
         )
     lines += _flag_lines(summary["flags"])
     lines += _explore_lines(summary)
+    if "console" in summary:
+        lines += ["", "console users (passwords shown once):"]
+        lines += [f"  {u['name']:<9} {u['role']:<9} {u['password']}" for u in summary["console"]["users"]]
     return "\n".join(lines)
 
 
@@ -128,16 +137,39 @@ def _human(summary: dict[str, Any]) -> str:
     help="Folder for the demo's store, keys and packets: new, empty, or an earlier demo's "
     "(default: a new folder under data_dir/demo for each run).",
 )
+@click.option(
+    "--serve",
+    is_flag=True,
+    help="Then serve the web console on the demo's store (kept) until Ctrl-C, with an operator, an "
+    "analyst and an auditor whose generated passwords are printed once.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="With --serve: address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="With --serve: port."
+)
 @json_option
 @pass_context
 def demo_command(
-    context: CliContext, size: int, seed: int, keep: bool, data_dir: Path | None, as_json: bool
+    context: CliContext,
+    size: int,
+    seed: int,
+    keep: bool,
+    data_dir: Path | None,
+    serve: bool,
+    host: str,
+    port: int,
+    as_json: bool,
 ) -> None:
     """Run the main job end to end: BE receives NL's and LU's files through Kafka and answers them."""
     from exchange.demo.folder import DemoFolder
     from exchange.demo.run import run_demo
 
     settings = context.settings
+    keep = keep or serve  # the console serves the demo's store: it stays
+    if serve:
+        from exchange.cli.serve import listening_socket
+
+        listening_socket(host, port).close()  # a port in use is said now, not after the demo
     if not context.overrides.get("log_level") and "EXCHANGE_LOG_LEVEL" not in os.environ:
         # The demo talks through its progress and summary; the per-file log lines would drown them.
         configure_logging("error", settings.log_format.value)
@@ -150,4 +182,53 @@ def demo_command(
     finally:
         folder.release(keep=keep)
     summary.update({"kept": keep, "seed": seed, "size": size})
-    emit(summary, as_json, _human)
+    if not serve:
+        emit(summary, as_json, _human)
+        return
+    console_settings = _console_settings(settings, folder.path, summary["store"])
+    engine = open_store(console_settings)
+    try:
+        summary["console"] = {"users": _console_users(engine)}
+        emit(summary, as_json, _human)
+        if not as_json:
+            configure_logging("warning", settings.log_format.value)
+        serve_console(console_settings, engine, host, port, on_ready=_announce)
+    finally:
+        engine.dispose()
+
+
+# The demo's console users, one per role a person has; their passwords are made anew at each --serve.
+DEMO_USERS = (("operator", Role.OPERATOR), ("analyst", Role.ANALYST), ("auditor", Role.AUDITOR))
+
+
+def _console_settings(settings: Settings, directory: Path, store: str) -> Settings:
+    """The settings of the console on a finished demo: its store, keys and partners (its broker is gone)."""
+    from exchange.demo.folder import AUTHORITIES
+
+    be = directory / AUTHORITIES / settings.home_jurisdiction
+    return settings.model_copy(
+        update={
+            "data_dir": directory,
+            "database_url": store,
+            "keys_dir": be / "keys",
+            "partners_dir": be / "partners",
+        }
+    )
+
+
+def _console_users(engine: Engine) -> list[dict[str, str]]:
+    """An operator, an analyst and an auditor with generated passwords (a new one for a user that an
+    earlier --serve of this folder made)."""
+    made = []
+    for name, role in DEMO_USERS:
+        password = generated_password()
+        if find_user(engine, name) is None:
+            add_user(engine, name, role, password)
+        else:
+            set_password(engine, name, password)
+        made.append({"name": name, "role": role.value, "password": password})
+    return made
+
+
+def _announce(url: str) -> None:
+    click.echo(f"the console is at {url} (Ctrl-C stops it)", err=True)

@@ -123,31 +123,47 @@ def list_command(
 ) -> None:
     """The dead-letter topic's records: place, time, sender, reason, size and state (pending, redriven,
     discarded), oldest first per partition."""
-    from consumers.dlq import read_dead_letters
-
     settings = context.settings
     engine = open_store(settings)
     try:
-        letters = asyncio.run(read_dead_letters(settings))
-        made = decisions(engine, settings.topic_dlq)
-        rows = [
-            _row(letter, _state(letter, made, settings.topic_dlq))
-            for letter in letters
-            if (since is None or letter.at >= since)
-            and (until is None or letter.at < until)
-            and _matches(letter, reason)
-            and (show_all or not _discarded(_state(letter, made, settings.topic_dlq)))
-        ]
-        filters = {
-            "since": since.isoformat() if since else None,
-            "until": until.isoformat() if until else None,
-            "reason": reason,
-            "all": show_all,
-        }
-        record(engine, current_user(operator, OPERATOR_ENV), "dlq.list", filters, row_count=len(rows))
+        actor = current_user(operator, OPERATOR_ENV)
+        rows = list_dead_letters(settings, engine, actor, since, until, reason, show_all)
     finally:
         engine.dispose()
     emit(rows, as_json, lambda data: _human_list(settings.topic_dlq, data))
+
+
+def list_dead_letters(
+    settings: Settings,
+    engine: Engine,
+    actor: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    reason: str | None = None,
+    show_all: bool = False,
+) -> list[dict[str, Any]]:
+    """The dead letters (the discarded ones too with `show_all`) as rows, the listing audited
+    (`dlq.list`): what `exchange dlq list` and the console's dead-letter page show."""
+    from consumers.dlq import read_dead_letters
+
+    letters = asyncio.run(read_dead_letters(settings))
+    made = decisions(engine, settings.topic_dlq)
+    rows = [
+        _row(letter, _state(letter, made, settings.topic_dlq))
+        for letter in letters
+        if (since is None or letter.at >= since)
+        and (until is None or letter.at < until)
+        and _matches(letter, reason)
+        and (show_all or not _discarded(_state(letter, made, settings.topic_dlq)))
+    ]
+    filters = {
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+        "reason": reason,
+        "all": show_all,
+    }
+    record(engine, actor, "dlq.list", filters, row_count=len(rows))
+    return rows
 
 
 def _human_list(topic: str, rows: list[dict[str, Any]]) -> str:
@@ -278,38 +294,46 @@ def redrive_command(
 ) -> None:
     """Publish dead letters back to the inbound topic, each once: after the partner's certificate was
     registered, or a bug fixed. The record keeps its bytes, key and the sender's headers."""
-    from consumers.dlq import redrive_each
-
     if bool(positions) == every:
         raise click.UsageError("give the records to redrive (PARTITION:OFFSET ...) or --all, not both")
     settings = context.settings
-    actor = current_user(operator, OPERATOR_ENV)
     engine = open_store(settings)
-    done: list[dict[str, Any]] = []
     try:
-        chosen = _chosen(settings, engine, positions, reason)
-        letters = {(key.partition, key.offset): (letter, key) for letter, key in chosen}
-
-        @contextmanager
-        def deciding(redriving: ConsumerRecord[Any, Any]) -> Iterator[bool]:
-            letter, key = letters[(redriving.partition, redriving.offset)]
-            with engine.begin() as connection:
-                try:
-                    decide(connection, key, Decision.REDRIVEN, actor)
-                except AlreadyDecidedError:
-                    mine = False  # another operator was quicker: theirs stands
-                else:
-                    mine = True
-                yield mine  # the decision commits only once the broker confirmed the record
-            if mine:
-                details = {"reason_filter": reason, "record_reason": letter.reason, "sender": letter.sender}
-                record(engine, actor, "dlq.redrive", details, subject=key.subject, row_count=1)
-                done.append(_row(letter, None) | {"state": Decision.REDRIVEN.value})
-
-        asyncio.run(redrive_each(settings, sorted(letters), deciding))
+        done = redrive_letters(settings, engine, current_user(operator, OPERATOR_ENV), positions, reason)
     finally:
         engine.dispose()
     emit(done, as_json, lambda rows: _human_done("redriven to " + settings.topic_inbound, rows))
+
+
+def redrive_letters(
+    settings: Settings, engine: Engine, actor: str, positions: tuple[Position, ...], reason: str | None
+) -> list[dict[str, Any]]:
+    """Publish the dead letters named (none: every pending one) back to the inbound topic, each once and
+    audited (`dlq.redrive`); the rows of those redriven here (another operator's earlier are skipped)."""
+    from consumers.dlq import redrive_each
+
+    done: list[dict[str, Any]] = []
+    chosen = _chosen(settings, engine, positions, reason)
+    letters = {(key.partition, key.offset): (letter, key) for letter, key in chosen}
+
+    @contextmanager
+    def deciding(redriving: ConsumerRecord[Any, Any]) -> Iterator[bool]:
+        letter, key = letters[(redriving.partition, redriving.offset)]
+        with engine.begin() as connection:
+            try:
+                decide(connection, key, Decision.REDRIVEN, actor)
+            except AlreadyDecidedError:
+                mine = False  # another operator was quicker: theirs stands
+            else:
+                mine = True
+            yield mine  # the decision commits only once the broker confirmed the record
+        if mine:
+            details = {"reason_filter": reason, "record_reason": letter.reason, "sender": letter.sender}
+            record(engine, actor, "dlq.redrive", details, subject=key.subject, row_count=1)
+            done.append(_row(letter, None) | {"state": Decision.REDRIVEN.value})
+
+    asyncio.run(redrive_each(settings, sorted(letters), deciding))
+    return done
 
 
 def _human_done(what: str, rows: list[dict[str, Any]]) -> str:
@@ -332,16 +356,23 @@ def discard_command(
     if not reason.strip():
         raise click.BadParameter("say why the record is discarded", param_hint="--reason")
     settings = context.settings
-    actor = current_user(operator, OPERATOR_ENV)
     engine = open_store(settings)
-    done: list[dict[str, Any]] = []
     try:
-        for letter, key in _chosen(settings, engine, positions, None):
-            with engine.begin() as connection:
-                decide(connection, key, Decision.DISCARDED, actor, reason)
-            details = {"reason": reason, "record_reason": letter.reason, "sender": letter.sender}
-            record(engine, actor, "dlq.discard", details, subject=key.subject, row_count=1)
-            done.append(_row(letter, None) | {"state": Decision.DISCARDED.value, "decision_reason": reason})
+        done = discard_letters(settings, engine, current_user(operator, OPERATOR_ENV), positions, reason)
     finally:
         engine.dispose()
     emit(done, as_json, lambda rows: _human_done("discarded", rows))
+
+
+def discard_letters(
+    settings: Settings, engine: Engine, actor: str, positions: tuple[Position, ...], reason: str
+) -> list[dict[str, Any]]:
+    """Let the dead letters named go with the operator's reason, each once and audited (`dlq.discard`)."""
+    done: list[dict[str, Any]] = []
+    for letter, key in _chosen(settings, engine, positions, None):
+        with engine.begin() as connection:
+            decide(connection, key, Decision.DISCARDED, actor, reason)
+        details = {"reason": reason, "record_reason": letter.reason, "sender": letter.sender}
+        record(engine, actor, "dlq.discard", details, subject=key.subject, row_count=1)
+        done.append(_row(letter, None) | {"state": Decision.DISCARDED.value, "decision_reason": reason})
+    return done

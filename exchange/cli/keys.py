@@ -168,12 +168,17 @@ def _human_list(result: dict[str, Any]) -> str:
 @pass_context
 def list_command(context: CliContext, as_json: bool) -> None:
     """List our keys and the partners' certificates with their validity (no key material)."""
-    settings = context.settings
+    emit(keys_report(context.settings), as_json, _human_list)
+
+
+def keys_report(settings: Settings) -> dict[str, Any]:
+    """Our keys' and the partners' certificates with their validity, no key material: `keys list` and
+    the console."""
     keyring = Keyring.from_settings(settings)
     trust = TrustStore.from_settings(settings)
     moment = datetime.now(UTC)
     soon = settings.certificate_expiry_warning_days
-    result = {
+    return {
         "keys_dir": str(settings.effective_keys_dir),
         "partners_dir": str(settings.effective_partners_dir),
         "keys": [
@@ -185,4 +190,3 @@ def list_command(context: CliContext, as_json: bool) -> None:
             for entry in trust.entries()
         ],
     }
-    emit(result, as_json, _human_list)

@@ -40,11 +40,13 @@ _COMMANDS = {
     "registry": "exchange.cli.registry:registry_group",
     "rules": "exchange.cli.rules:rules_command",
     "run": "exchange.cli.run:run_command",
+    "serve": "exchange.cli.serve:serve_command",
     "status": "exchange.cli.status:status_command",
+    "users": "exchange.cli.users:users_group",
     "validate": "exchange.cli.validate:validate_command",
 }
 # Long-running services: their log is their output, so they log at `log_level` (info) by default.
-SERVICES = frozenset({"run"})
+SERVICES = frozenset({"run", "serve"})
 _VERBOSITY = {1: "info", 2: "debug"}
 
 

@@ -13,6 +13,7 @@ from crypto.expiry import describe
 from crypto.truststore import TrustStore
 from exchange.cli.context import CliContext, emit, json_option, pass_context
 from exchange.cli.keys import checked_identity, enrolled_result, human_enrolled, name_option
+from exchange.settings import Settings
 
 
 @click.group("partners")
@@ -78,13 +79,16 @@ def _human(result: dict[str, Any]) -> str:
 def list_command(context: CliContext, as_json: bool) -> None:
     """Each partner's certificates: subject, fingerprint, validity, and warnings when one expires soon
     (EXCHANGE_CERTIFICATE_EXPIRY_WARNING_DAYS) or none is valid now."""
-    settings = context.settings
+    emit(partners_report(context.settings), as_json, _human)
+
+
+def partners_report(settings: Settings) -> dict[str, Any]:
+    """Each partner's certificates with their validity and warnings: `partners list` and the console."""
     trust = TrustStore.from_settings(settings)
     moment = datetime.now(UTC)
     soon = settings.certificate_expiry_warning_days
-    result = {
+    return {
         "partners_dir": str(settings.effective_partners_dir),
         "warning_days": soon,
         "partners": [_partner(party, trust, moment, soon) for party in trust.parties()],
     }
-    emit(result, as_json, _human)

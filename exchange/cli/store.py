@@ -98,31 +98,37 @@ def list_command(
     engine = read_store(context.settings)
     try:
         with Session(engine) as session:
-            found = files(session, where=where, limit=limit)
-            ids = [file.id for file in found]
-            codes, record_errors = codes_of_files(session, ids), record_errors_of_files(session, ids)
-            rows = []
-            for file in found:
-                verdict = outcome_of(file.state, bool(codes[file.id]))
-                rows.append(
-                    {
-                        "id": file.id,
-                        "packet_sha256": file.packet_sha256,
-                        "sender": file.sender,
-                        "message_ref_id": file.message_ref_id,
-                        "outcome": verdict.value if verdict else None,
-                        "state": file.state.value,
-                        "codes": codes[file.id],
-                        "rejection_code": file.rejection_code,
-                        "records_stored": file.records_stored,
-                        "records_refused": file.records_refused,
-                        "record_errors": record_errors[file.id],
-                        "received_at": file.received_at.isoformat(),
-                    }
-                )
+            rows = file_rows(session, where, limit)
     finally:
         engine.dispose()
     emit(rows, as_json, _human_files)
+
+
+def file_rows(session: Session, where: FileFilter, limit: int, offset: int = 0) -> list[dict[str, Any]]:
+    """The files `where` selects, newest first, as `files list` and the console's files page show them."""
+    found = files(session, where=where, limit=limit, offset=offset)
+    ids = [file.id for file in found]
+    codes, record_errors = codes_of_files(session, ids), record_errors_of_files(session, ids)
+    rows = []
+    for file in found:
+        verdict = outcome_of(file.state, bool(codes[file.id]))
+        rows.append(
+            {
+                "id": file.id,
+                "packet_sha256": file.packet_sha256,
+                "sender": file.sender,
+                "message_ref_id": file.message_ref_id,
+                "outcome": verdict.value if verdict else None,
+                "state": file.state.value,
+                "codes": codes[file.id],
+                "rejection_code": file.rejection_code,
+                "records_stored": file.records_stored,
+                "records_refused": file.records_refused,
+                "record_errors": record_errors[file.id],
+                "received_at": file.received_at.isoformat(),
+            }
+        )
+    return rows
 
 
 @files_group.command("errors")

@@ -9,7 +9,8 @@ import exchange.anomalies.models  # registers the flags' tables
 import exchange.audit.trail  # registers the audit trail
 import exchange.dead_letters  # registers the operators' decisions on dead letters
 import exchange.reconcile.models  # registers the registry's and reconciliation's tables
-import exchange.store.models  # noqa: F401  (registers the store's tables on the metadata)
+import exchange.store.models  # registers the store's tables on the metadata
+import exchange.users.models  # noqa: F401  (registers the console's users and sessions)
 from exchange.models import metadata
 
 engine: Engine = context.config.attributes["engine"]

@@ -39,13 +39,15 @@ _Ts = TypeVarTuple("_Ts")
 
 @dataclass(frozen=True, slots=True)
 class FileFilter:
-    """Which files a listing covers: state, verdict, sender, and a window on the time they arrived."""
+    """Which files a listing covers: state, verdict, sender, a code among their findings, and a window
+    on the time they arrived."""
 
     state: FileState | None = None
     outcome: Outcome | None = None
     sender: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    code: int | None = None
 
     def apply(self, query: Select[*_Ts]) -> Select[*_Ts]:
         """`query` (over received_file) narrowed to these files."""
@@ -59,6 +61,11 @@ class FileFilter:
             query = query.where(ReceivedFile.received_at < self.until)
         if self.outcome is not None:
             query = query.where(_has_outcome(self.outcome))
+        if self.code is not None:
+            with_code = select(FindingRow.id).where(
+                FindingRow.file_id == ReceivedFile.id, FindingRow.code == self.code
+            )
+            query = query.where(with_code.exists())
         return query
 
 
@@ -77,13 +84,24 @@ def files(
     sender: str | None = None,
     limit: int = 100,
     where: FileFilter | None = None,
+    offset: int = 0,
 ) -> Sequence[ReceivedFile]:
-    """The latest files first, optionally of one state and one sender, or as `where` says."""
+    """The latest files first, optionally of one state and one sender, or as `where` says; `offset`
+    skips that many of them (paging)."""
     chosen = where or FileFilter(state=state, sender=sender)
     query = (
-        select(ReceivedFile).order_by(ReceivedFile.received_at.desc(), ReceivedFile.id.desc()).limit(limit)
+        select(ReceivedFile)
+        .order_by(ReceivedFile.received_at.desc(), ReceivedFile.id.desc())
+        .limit(limit)
+        .offset(offset)
     )
     return session.scalars(chosen.apply(query)).all()
+
+
+def count_files(session: Session, where: FileFilter | None = None) -> int:
+    """How many files `where` selects."""
+    counted: int = session.scalar((where or FileFilter()).apply(select(func.count(ReceivedFile.id)))) or 0
+    return counted
 
 
 def findings_by_code(

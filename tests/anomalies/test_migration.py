@@ -26,7 +26,7 @@ def test_migration_matches_the_models(db_engine: Engine) -> None:
 def test_downgrade_removes_only_the_flags(db_engine: Engine) -> None:
     before = set(inspect(db_engine).get_table_names())
     db.downgrade(db_engine, "0003")
-    later = {"audit_entry", "file_event", "dlq_decision"}  # tables of revisions after the flags
+    later = {"audit_entry", "file_event", "dlq_decision", "console_user", "console_session"}  # later
     assert set(inspect(db_engine).get_table_names()) == before - TABLES - later
     assert set(inspect(db_engine).get_view_names()) == set()
     db.upgrade(db_engine)

@@ -127,10 +127,26 @@ INVOCATIONS: dict[str, tuple[Invocation, ...]] = {
             "and with both up it serves until SIGTERM (test_stop.py, test_runner.py)",
         ),
     ),
+    "serve": (
+        Invocation(
+            ("--port", "0"),
+            bad=(("--port", "eighty"), ("--port", "70000")),
+            service=True,
+            skip=frozenset({"empty_store", "empty_store_postgresql", "unreachable_broker"}),
+            why_skipped="a service: on a store it can read it serves until SIGTERM (tests/console/)",
+        ),
+    ),
     "status": (
         Invocation(("--broker-timeout", "1"), bad=(("--interval", "0"), ("--since", "tomorrowish"))),
         Invocation(("--broker-timeout", "1", "--since", "24h", "--json")),
     ),
+    "users add": (
+        Invocation(("ana", "--role", "analyst"), bad=(("ana",), ("ana", "--role", "boss"))),
+        Invocation(("sso-user", "--role", "auditor", "--no-password", "--json")),
+    ),
+    "users list": (Invocation(("--json",)),),
+    "users password": (Invocation(("nobody",), bad=(("nobody", "--password-stdin", "--no-password"),)),),
+    "users remove": (Invocation(("nobody",), bad=((),)),),
     "validate": (
         Invocation(("{document}",), bad=(("{tmp}/missing.xml",),)),
         Invocation(("{document}", "--store")),
