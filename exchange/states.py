@@ -78,3 +78,5 @@ class RecordKind(StrEnum):
     ACCOUNT_REPORT = "account_report"
     POOL_REPORT = "pool_report"
     NIL_REPORT = "nil_report"
+    SELLER = "seller"  # DPI ReportableSeller
+    OTHER_OPERATOR = "other_operator"  # DPI AssumingPlatformOperator / AssumedPlatformOperator

@@ -33,6 +33,8 @@ _ELEMENT = {
     RecordKind.ACCOUNT_REPORT: "AccountReport",
     RecordKind.POOL_REPORT: "PoolReport",
     RecordKind.NIL_REPORT: "NilReport",
+    RecordKind.SELLER: "ReportableSeller",
+    RecordKind.OTHER_OPERATOR: "OtherPlatformOperators",
 }
 _RESENDABLE = frozenset({RecordKind.REPORTING_FI, RecordKind.SPONSOR, RecordKind.INTERMEDIARY})
 
