@@ -368,6 +368,7 @@ class ReportableSeller:
     vat: str | None = None
     platform_business_names: tuple[str, ...] = ()
     nexus: str | None = None
+    assumed_reporting: bool | None = None  # given for an entity seller only by mistake (98102)
     financial_identifiers: tuple[FinancialIdentifier, ...] = ()
     permanent_establishments: tuple[str, ...] = ()
     listings: tuple[PropertyListing, ...] = ()

@@ -212,6 +212,7 @@ def reportable_seller(
         vat=seller.vat,
         platform_business_names=seller.business_names,
         nexus=seller.nexus,
+        assumed_reporting=seller.assumed_reporting,
         financial_identifiers=tuple(seller.financial_identifiers),
         permanent_establishments=seller.permanent_establishments,
         listings=tuple(seller.listings),
@@ -229,6 +230,7 @@ class _SellerBuilder:
         self.verification: GovernmentVerification | None = None
         self.vat: str | None = None
         self.nexus: str | None = None
+        self.assumed_reporting: bool | None = None
         self.business_names: tuple[str, ...] = ()
         self.financial_identifiers: list[FinancialIdentifier] = []
         self.permanent_establishments: tuple[str, ...] = ()
@@ -261,6 +263,7 @@ class _SellerBuilder:
                     parts.take(local_name(part), part)
                 self.party = parts.party()
                 self.vat, self.nexus = parts.vat, parts.nexus
+                self.assumed_reporting = parts.assumed_reporting
                 self.business_names = tuple(parts.business_names)
             elif local == "FinancialIdentifier":
                 if (found := _financial_identifier(child)) is not None:

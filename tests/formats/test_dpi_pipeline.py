@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from sqlalchemy import create_engine, text
 
-from tests.formats.dpi_documents import dpi_document
+from exchange.writers.dpi import dpi_bytes
+from tests.formats.dpi_documents import dpi_document, header, individual_seller, operator
 from tests.formats.packets import opened_answer, process, seal_as
 from tests.validation.packets import Receiver
 
@@ -45,3 +46,32 @@ def test_a_dpi_file_is_accepted_and_its_report_is_in_the_views(belgium: Receiver
     assert (Decimal(str(rents[0])), rents[1]) == (Decimal(12000), 14)
     assert (listing[0], listing[1], Decimal(str(listing[2]))) == ("ASD01-K-1234", 61, Decimal(12000))
     assert tuple(operator) == ("Huurplatform B.V.", "NL123456789B01", "RPONEX1")
+
+
+def test_dpi_corrections_and_deletions_chain_across_files(belgium: Receiver, db_url: str) -> None:
+    first = dpi_document()
+    assert process(belgium, seal_as(belgium, first, "DPI"))[1]["outcome"] == "accepted"
+    resent = operator("NL2025-PO-1", "OECD0")
+    correction = individual_seller("NL2025-RS-1c", "OECD2", "NL2025-RS-1", rent=20000)
+    second = dpi_document(correction, head=header("NL2025BE-DPI-0002", "DPI402"), platform=resent)
+    exit_code, result = process(belgium, seal_as(belgium, second, "DPI"))
+    assert (exit_code, result["outcome"]) == (0, "accepted"), result
+    unknown = individual_seller("NL2025-RS-1d", "OECD2", "NL2025-RS-404")
+    third = dpi_document(unknown, head=header("NL2025BE-DPI-0003", "DPI402"), platform=resent)
+    _, result = process(belgium, seal_as(belgium, third, "DPI"))
+    assert result["outcome"] == "accepted_with_errors", result
+    assert 80002 in {finding["code"] for finding in result["findings"]}, result
+    lone = operator("NL2025-PO-1d", "OECD3", "NL2025-PO-1")
+    fourth = dpi_bytes(header("NL2025BE-DPI-0004", "DPI402"), lone, [])
+    _, result = process(belgium, seal_as(belgium, fourth, "DPI"))
+    assert 80009 in {finding["code"] for finding in result["findings"]}, result
+    engine = create_engine(db_url)
+    with engine.connect() as connection:
+        rents = connection.execute(
+            text(
+                "SELECT doc_ref_id, sum(consideration) FROM dpi_seller_activities "
+                "WHERE activity = 'immovable_property' GROUP BY doc_ref_id"
+            )
+        ).all()
+    engine.dispose()
+    assert [(row[0], Decimal(str(row[1]))) for row in rents] == [("NL2025-RS-1c", Decimal(20000))]
