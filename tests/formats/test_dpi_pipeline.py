@@ -3,10 +3,12 @@ analysts' views, and the answer the sender opens."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from sqlalchemy import create_engine, text
 
+from exchange.cli.main import main
 from exchange.writers.dpi import dpi_bytes
 from tests.formats.dpi_documents import dpi_document, header, individual_seller, operator
 from tests.formats.packets import opened_answer, process, seal_as
@@ -75,3 +77,18 @@ def test_dpi_corrections_and_deletions_chain_across_files(belgium: Receiver, db_
         ).all()
     engine.dispose()
     assert [(row[0], Decimal(str(row[1]))) for row in rents] == [("NL2025-RS-1c", Decimal(20000))]
+
+
+def test_files_lists_a_dpi_file_and_shows_its_story(belgium: Receiver) -> None:
+    _, result = process(belgium, seal_as(belgium, dpi_document(), "DPI"))
+    belgium.capsys.readouterr()
+    assert main(["files", "list", "--json"]) == 0
+    (listed,) = json.loads(belgium.capsys.readouterr().out)
+    assert (listed["message_ref_id"], listed["outcome"], listed["records_stored"]) == (
+        "NL2025BE-DPI-0001",
+        "accepted",
+        3,
+    )
+    assert main(["files", "show", "--json", str(result["file_id"])]) == 0
+    story = json.loads(belgium.capsys.readouterr().out)
+    assert (story["communication_type"], story["codes"]) == ("DPI", [])
