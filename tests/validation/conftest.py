@@ -38,6 +38,16 @@ def our_dpi_v1() -> etree.XMLSchema:
 
 
 @pytest.fixture(scope="session")
+def official_cbc_v2(standards_dir: Path) -> etree.XMLSchema:
+    return _official(standards_dir, "cbc_v2", "CbcXML_v2.0.xsd")
+
+
+@pytest.fixture(scope="session")
+def our_cbc_v2() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(schema_file("cbc_v2", "cbc.xsd"))))
+
+
+@pytest.fixture(scope="session")
 def our_crs_v2() -> etree.XMLSchema:
     return load_schema(crs_v2.SPEC)
 

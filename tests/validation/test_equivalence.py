@@ -1,5 +1,5 @@
-"""Our CRS v2.0, FATCA v2.0 and DPI v1.0 schemas give the official schemas' verdict on every document of
-a corpus.
+"""Our CRS v2.0, FATCA v2.0, DPI v1.0 and CbC v2.0 schemas give the official schemas' verdict on every
+document of a corpus.
 
 The corpus (see `corpus.py`) is built at test time from the official samples and from both schemas read
 as structure descriptions: generated documents of every shape, one per code value, and systematic
@@ -69,6 +69,23 @@ DPI_V1 = Format(
     our_folder="dpi_v1",
     our_entry="dpi.xsd",
     samples=("samples/dpi/SubmissionSample.xml", "samples/dpi/SubmissionSampleAssumed.xml"),
+)
+CBC_V2 = Format(
+    name="cbc_v2",
+    namespace="urn:oecd:ties:cbc:v2",
+    root="CBC_OECD",
+    version="2.0",
+    foreign_namespace="urn:oecd:ties:cbc:v1",
+    official_entry="xsd/cbc_v2/CbcXML_v2.0.xsd",
+    our_folder="cbc_v2",
+    our_entry="cbc.xsd",
+    samples=(
+        "samples/cbc/cbcr-valid.xml",
+        "samples/cbc/cbcr-valid-2.xml",
+        "samples/cbc/cbcr-OECD0[1]-valid.xml",
+        "samples/cbc/cbcr-full-deletion.xml",
+        "samples/cbc/cbcr-partial-deletion.xml",
+    ),
 )
 
 
@@ -208,6 +225,15 @@ def test_dpi_v1_schema_gives_the_official_verdicts(
     record_property: RecordProperty,
 ) -> None:
     _check(DPI_V1, compare(DPI_V1, standards_dir, official_dpi_v1, our_dpi_v1), record_property)
+
+
+def test_cbc_v2_schema_gives_the_official_verdicts(
+    standards_dir: Path,
+    official_cbc_v2: etree.XMLSchema,
+    our_cbc_v2: etree.XMLSchema,
+    record_property: RecordProperty,
+) -> None:
+    _check(CBC_V2, compare(CBC_V2, standards_dir, official_cbc_v2, our_cbc_v2), record_property)
 
 
 SABOTAGES = [
