@@ -111,6 +111,8 @@ class MessageHeader:
     timestamp: datetime
     message_type_indic: str | None = None  # CRS701-703
     corr_message_ref_ids: tuple[str, ...] = ()
+    # Every ReceivingCountry when the format allows several (CbC); empty means only `receiving_country`.
+    receiving_countries: tuple[str, ...] = ()
     sending_company_in: str | None = None
     warning: str | None = None
     contact: str | None = None
@@ -232,7 +234,13 @@ class ReportingFI:
     platform_business_names: tuple[str, ...] = ()
     nexus: str | None = None
     assumed_reporting: bool | None = None
-    element: str | None = None  # the element read, when the role does not say it (DPI PlatformOperator)
+    # CbC ReportingEntity: the group's name, why this entity files (CBC701-704), the fiscal year reported.
+    mne_group_name: str | None = None
+    reporting_role: str | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    # The element read, when the role does not say it (DPI PlatformOperator, CbC ReportingEntity).
+    element: str | None = None
     body_index: int = 0
     group_index: int = 0
     line: int | None = None
@@ -400,5 +408,71 @@ class OtherPlatformOperator:
     path: str | None = None
 
 
-Record = ReportingFI | AccountReport | PoolReport | NilReport | ReportableSeller | OtherPlatformOperator
+@value
+class ConstituentEntity:
+    """A CbC constituent entity of the group in the report's jurisdiction, with its main activities."""
+
+    party: Party  # an organisation: names, TIN (and INs, with their INType), residences, addresses
+    biz_activities: tuple[str, ...] = ()  # CBC501-513
+    role: str | None = None  # CBC801-803
+    incorp_country_code: str | None = None
+    other_entity_info: str | None = None
+
+
+@value
+class CbcSummary:
+    """A CbC report's figures for one jurisdiction: whole amounts, each with its currency as given."""
+
+    revenues_unrelated: Decimal
+    revenues_related: Decimal
+    revenues_total: Decimal
+    profit_or_loss: Decimal
+    tax_paid: Decimal
+    tax_accrued: Decimal
+    capital: Decimal
+    earnings: Decimal
+    assets: Decimal
+    employees: int
+    currencies: tuple[str, ...]  # of the nine amounts, in the order above
+
+
+@value
+class CbcReport:
+    """CbC CbcReports: the group's summary in one tax jurisdiction and its constituent entities there."""
+
+    doc_spec: DocSpec
+    res_country_code: str
+    summary: CbcSummary
+    entities: tuple[ConstituentEntity, ...] = ()
+    body_index: int = 0
+    group_index: int = 0
+    line: int | None = None
+    path: str | None = None
+
+
+@value
+class CbcAdditionalInfo:
+    """CbC AdditionalInfo: free text about the report, naming jurisdictions and summary figures
+    (CBC601-611)."""
+
+    doc_spec: DocSpec
+    other_info: tuple[str, ...] = ()
+    res_country_codes: tuple[str, ...] = ()
+    summary_refs: tuple[str, ...] = ()
+    body_index: int = 0
+    group_index: int = 0
+    line: int | None = None
+    path: str | None = None
+
+
+Record = (
+    ReportingFI
+    | AccountReport
+    | PoolReport
+    | NilReport
+    | ReportableSeller
+    | OtherPlatformOperator
+    | CbcReport
+    | CbcAdditionalInfo
+)
 StreamItem = Record | Finding  # what `exchange.store.store_file` consumes

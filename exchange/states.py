@@ -80,3 +80,5 @@ class RecordKind(StrEnum):
     NIL_REPORT = "nil_report"
     SELLER = "seller"  # DPI ReportableSeller
     OTHER_OPERATOR = "other_operator"  # DPI AssumingPlatformOperator / AssumedPlatformOperator
+    CBC_REPORT = "cbc_report"  # CbC CbcReports (one jurisdiction)
+    CBC_INFO = "cbc_info"  # CbC AdditionalInfo

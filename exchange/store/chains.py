@@ -35,6 +35,8 @@ _ELEMENT = {
     RecordKind.NIL_REPORT: "NilReport",
     RecordKind.SELLER: "ReportableSeller",
     RecordKind.OTHER_OPERATOR: "OtherPlatformOperators",
+    RecordKind.CBC_REPORT: "CbcReports",
+    RecordKind.CBC_INFO: "AdditionalInfo",
 }
 _RESENDABLE = frozenset({RecordKind.REPORTING_FI, RecordKind.SPONSOR, RecordKind.INTERMEDIARY})
 

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, func, select, union_all
 from sqlalchemy.orm import aliased
 
 from exchange.states import DocState, RecordKind
+from exchange.store.cbc_models import CbcAdditionalInfoRow, CbcReportRow
 from exchange.store.chains import ChainEntry
 from exchange.store.dpi_models import DpiOtherOperatorRow, DpiSellerRow
 from exchange.store.models import (
@@ -110,6 +111,9 @@ def current_reports_under(
         # DPI: a platform operator's sellers and other operators are its reports.
         select(DpiSellerRow.doc_record_id, DpiSellerRow.reporting_fi_id),
         select(DpiOtherOperatorRow.doc_record_id, DpiOtherOperatorRow.reporting_fi_id),
+        # CbC: a reporting entity's jurisdiction reports and additional information.
+        select(CbcReportRow.doc_record_id, CbcReportRow.reporting_fi_id),
+        select(CbcAdditionalInfoRow.doc_record_id, CbcAdditionalInfoRow.reporting_fi_id),
     ).subquery()
     rank = func.row_number().over(partition_by=named.doc_ref_id, order_by=report.id)
     found: dict[str, list[str]] = {}

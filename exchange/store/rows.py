@@ -9,6 +9,9 @@ from exchange.records import (
     AccountReport,
     ActivityFigures,
     Address,
+    CbcAdditionalInfo,
+    CbcReport,
+    ConstituentEntity,
     Name,
     OtherPlatformOperator,
     Party,
@@ -81,6 +84,23 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "seller_id", "position", "quarter", "activity", "listing_position", "consideration",
         "consideration_currency", "fees", "fees_currency", "taxes", "taxes_currency", "activities",
     ),
+    "cbc_reporting_entity": (
+        "reporting_fi_id", "file_id", "mne_group_name", "reporting_role", "period_start", "period_end",
+    ),
+    "cbc_report": (
+        "id", "file_id", "doc_record_id", "reporting_fi_id", "res_country_code", "currency",
+        "revenues_unrelated", "revenues_related", "revenues_total", "profit_or_loss", "tax_paid",
+        "tax_accrued", "capital", "earnings", "assets", "employees",
+    ),
+    "cbc_constituent_entity": (
+        "report_id", "position", "name", "tin", "tin_issued_by", "identifiers", "res_country_codes",
+        "incorp_country_code", "role", "biz_activities", "country_code", "city", "address_free",
+        "other_entity_info",
+    ),
+    "cbc_additional_info": (
+        "id", "file_id", "doc_record_id", "reporting_fi_id", "other_info", "res_country_codes",
+        "summary_refs",
+    ),
 }  # fmt: skip
 
 
@@ -150,7 +170,41 @@ class RowBuffer:
                     encode_codes(fi.platform_business_names),
                 )
             )  # fmt: skip
+        if fi.element == "ReportingEntity":
+            self._rows["cbc_reporting_entity"].append(
+                (
+                    fi_id, self._file_id, fi.mne_group_name, fi.reporting_role,
+                    self._writer.day(fi.period_start), self._writer.day(fi.period_end),
+                )
+            )  # fmt: skip
         return fi_id
+
+    def add_cbc_report(self, report: CbcReport, doc_record_id: int, reporting_fi_id: int | None) -> None:
+        report_id = self._ids.next("cbc_report")
+        summary, amount = report.summary, self._writer.amount
+        figures = (
+            summary.revenues_unrelated, summary.revenues_related, summary.revenues_total,
+            summary.profit_or_loss, summary.tax_paid, summary.tax_accrued, summary.capital, summary.earnings,
+            summary.assets,
+        )  # fmt: skip
+        self._rows["cbc_report"].append(
+            (
+                report_id, self._file_id, doc_record_id, reporting_fi_id, report.res_country_code,
+                summary.currencies[2], *(amount(value) for value in figures), summary.employees,
+            )
+        )  # fmt: skip
+        rows = self._rows["cbc_constituent_entity"]
+        for position, entity in enumerate(report.entities):
+            rows.append(_constituent_row(report_id, position, entity))
+
+    def add_cbc_info(self, info: CbcAdditionalInfo, doc_record_id: int, reporting_fi_id: int | None) -> None:
+        self._rows["cbc_additional_info"].append(
+            (
+                self._ids.next("cbc_additional_info"), self._file_id, doc_record_id, reporting_fi_id,
+                encode_codes(info.other_info), encode_codes(info.res_country_codes),
+                encode_codes(info.summary_refs),
+            )
+        )  # fmt: skip
 
     def add_other_operator(
         self, operator: OtherPlatformOperator, doc_record_id: int, reporting_fi_id: int | None
@@ -295,6 +349,20 @@ def _name_row(party_id: int, position: int, name: Name) -> Row:
         party_id, position, name.name_type, name.full, name.first, encode_codes(name.middle), name.last,
         name.name_prefix, name.preceding_title, encode_codes(name.titles),
         encode_codes(name.generation_identifiers), encode_codes(name.suffixes), name.general_suffix,
+    )  # fmt: skip
+
+
+def _constituent_row(report_id: int, position: int, entity: ConstituentEntity) -> Row:
+    party = entity.party
+    tin = next((found for found in party.tins if found.in_type is None), None)
+    where = party.addresses[0] if party.addresses else Address(country_code="")
+    return (
+        report_id, position, party.names[0].full if party.names else None,
+        None if tin is None else tin.value, None if tin is None else tin.issued_by,
+        encode_codes([f"{found.in_type}:{found.value}" for found in party.tins if found.in_type]),
+        encode_codes(party.res_country_codes), entity.incorp_country_code, entity.role,
+        encode_codes(entity.biz_activities), where.country_code or None,
+        None if where.fix is None else where.fix.city, where.free, entity.other_entity_info,
     )  # fmt: skip
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from exchange.records import (
     AccountReport,
+    CbcAdditionalInfo,
+    CbcReport,
     DocAction,
     NilReport,
     OtherPlatformOperator,
@@ -49,6 +51,10 @@ def record_kind(record: Record) -> RecordKind:
         return RecordKind.SELLER
     if isinstance(record, OtherPlatformOperator):
         return RecordKind.OTHER_OPERATOR
+    if isinstance(record, CbcReport):
+        return RecordKind.CBC_REPORT
+    if isinstance(record, CbcAdditionalInfo):
+        return RecordKind.CBC_INFO
     raise TypeError(f"not a record: {type(record).__name__}")
 
 

@@ -9,6 +9,8 @@ from datetime import date
 
 from exchange.records import (
     AccountReport,
+    CbcAdditionalInfo,
+    CbcReport,
     FIRole,
     MessageHeader,
     NilReport,
@@ -92,6 +94,10 @@ def element_name(record: Record) -> str:
         return "NilReport"
     if isinstance(record, ReportableSeller):
         return "ReportableSeller"
+    if isinstance(record, CbcReport):
+        return "CbcReports"
+    if isinstance(record, CbcAdditionalInfo):
+        return "AdditionalInfo"
     if isinstance(record, OtherPlatformOperator):
         return (
             "AssumingPlatformOperator" if record.role is OperatorRole.ASSUMING else "AssumedPlatformOperator"

@@ -1,6 +1,9 @@
-"""DPI (DAC7) reports in the store: platform operators, other operators, sellers, their identifiers,
-addresses, quarterly activity figures and property listings, and the analysts' views over them
-(documented in exchange/store/README.md).
+"""DPI (DAC7) and CbC (DAC4) reports in the store, and the analysts' views over them (documented in
+exchange/store/README.md).
+
+DPI: platform operators, other operators, sellers, their identifiers, addresses, quarterly activity
+figures and property listings. CbC: reporting entities, per-jurisdiction summaries, constituent entities,
+additional information.
 
 Revision ID: 0013
 Revises: 0009
@@ -21,7 +24,10 @@ ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 COUNT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 AMOUNT = sa.Numeric(18, 2).with_variant(sa.BigInteger(), "sqlite")  # hundredths on SQLite: exact
 
-_ADDRESS = ("address_free", "street", "building_identifier", "post_code", "city")
+_CBC_AMOUNTS = (
+    "revenues_unrelated", "revenues_related", "revenues_total", "profit_or_loss", "tax_paid", "tax_accrued",
+    "capital", "earnings", "assets",
+)  # fmt: skip
 
 
 def _text(name: str, nullable: bool = True) -> sa.Column[str]:
@@ -168,6 +174,7 @@ def upgrade() -> None:
         _fk("dpi_activity", "seller_id", "dpi_seller.id"),
     )
     op.create_index(op.f("ix_dpi_activity_activity"), "dpi_activity", ["activity"])
+    _cbc_tables()
     for name, body in _views(op.get_bind().dialect.name).items():
         op.execute(f"CREATE VIEW {name} AS {body}")
 
@@ -176,6 +183,10 @@ def downgrade() -> None:
     for name in reversed(list(_views(op.get_bind().dialect.name))):
         op.execute(f"DROP VIEW {name}")
     for table in (
+        "cbc_additional_info",
+        "cbc_constituent_entity",
+        "cbc_report",
+        "cbc_reporting_entity",
         "dpi_activity",
         "dpi_property_listing",
         "dpi_seller_address",
@@ -185,6 +196,77 @@ def downgrade() -> None:
         "dpi_platform_operator",
     ):
         op.drop_table(table)
+
+
+def _cbc_tables() -> None:
+    op.create_table(
+        "cbc_reporting_entity",
+        sa.Column("reporting_fi_id", ID, nullable=False),
+        sa.Column("file_id", ID, nullable=False),
+        _text("mne_group_name"),
+        _text("reporting_role"),
+        sa.Column("period_start", sa.Date(), nullable=True),
+        sa.Column("period_end", sa.Date(), nullable=True),
+        sa.PrimaryKeyConstraint("reporting_fi_id", name=op.f("pk_cbc_reporting_entity")),
+        _fk("cbc_reporting_entity", "reporting_fi_id", "reporting_fi.id"),
+        _fk("cbc_reporting_entity", "file_id", "received_file.id"),
+    )
+    op.create_index(op.f("ix_cbc_reporting_entity_file_id"), "cbc_reporting_entity", ["file_id"])
+    op.create_table(
+        "cbc_report",
+        sa.Column("id", ID, nullable=False),
+        sa.Column("file_id", ID, nullable=False),
+        sa.Column("doc_record_id", ID, nullable=False),
+        sa.Column("reporting_fi_id", ID, nullable=True),
+        _text("res_country_code", nullable=False),
+        _text("currency", nullable=False),
+        *(sa.Column(name, AMOUNT, nullable=False) for name in _CBC_AMOUNTS),
+        sa.Column("employees", COUNT, nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cbc_report")),
+        sa.UniqueConstraint("doc_record_id", name=op.f("uq_cbc_report_doc_record_id")),
+        _fk("cbc_report", "file_id", "received_file.id"),
+        _fk("cbc_report", "doc_record_id", "doc_record.id"),
+        _fk("cbc_report", "reporting_fi_id", "reporting_fi.id"),
+    )
+    for column in ("file_id", "reporting_fi_id", "res_country_code"):
+        op.create_index(op.f(f"ix_cbc_report_{column}"), "cbc_report", [column])
+    op.create_table(
+        "cbc_constituent_entity",
+        sa.Column("report_id", ID, nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        _text("name"),
+        _text("tin"),
+        _text("tin_issued_by"),
+        _codes("identifiers"),
+        _codes("res_country_codes"),
+        _text("incorp_country_code"),
+        _text("role"),
+        _codes("biz_activities"),
+        _text("country_code"),
+        _text("city"),
+        sa.Column("address_free", sa.Text(), nullable=True),
+        sa.Column("other_entity_info", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("report_id", "position", name=op.f("pk_cbc_constituent_entity")),
+        _fk("cbc_constituent_entity", "report_id", "cbc_report.id"),
+    )
+    op.create_index(op.f("ix_cbc_constituent_entity_tin"), "cbc_constituent_entity", ["tin"])
+    op.create_table(
+        "cbc_additional_info",
+        sa.Column("id", ID, nullable=False),
+        sa.Column("file_id", ID, nullable=False),
+        sa.Column("doc_record_id", ID, nullable=False),
+        sa.Column("reporting_fi_id", ID, nullable=True),
+        _codes("other_info"),
+        _codes("res_country_codes"),
+        _codes("summary_refs"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cbc_additional_info")),
+        sa.UniqueConstraint("doc_record_id", name=op.f("uq_cbc_additional_info_doc_record_id")),
+        _fk("cbc_additional_info", "file_id", "received_file.id"),
+        _fk("cbc_additional_info", "doc_record_id", "doc_record.id"),
+        _fk("cbc_additional_info", "reporting_fi_id", "reporting_fi.id"),
+    )
+    for column in ("file_id", "reporting_fi_id"):
+        op.create_index(op.f(f"ix_cbc_additional_info_{column}"), "cbc_additional_info", [column])
 
 
 def _views(dialect: str) -> dict[str, str]:
@@ -235,5 +317,30 @@ def _views(dialect: str) -> dict[str, str]:
             f"(SELECT sum({units('x.consideration')}) FROM dpi_activity x WHERE x.seller_id = l.seller_id "
             "AND x.listing_position = l.position) AS consideration "
             "FROM dpi_property_listing l JOIN dpi_seller s ON s.id = l.seller_id " + live.format(table="s")
+        ),
+        "cbc_reporting_entities": (
+            "SELECT fi.id AS reporting_fi_id, d.sender, h.reporting_period, h.message_ref_id, d.doc_ref_id, "
+            "n.full_name AS name, t.value AS tin, e.mne_group_name, e.reporting_role, e.period_start, "
+            "e.period_end "
+            "FROM reporting_fi fi JOIN cbc_reporting_entity e ON e.reporting_fi_id = fi.id "
+            + live.format(table="fi")
+            + " LEFT JOIN party p ON p.reporting_fi_id = fi.id "
+            "LEFT JOIN party_name n ON n.party_id = p.id AND n.position = 0 "
+            "LEFT JOIN party_tin t ON t.party_id = p.id AND t.position = 0"
+        ),
+        "cbc_jurisdiction_summaries": (
+            "SELECT r.id AS report_id, d.sender, h.reporting_period, d.doc_ref_id, r.reporting_fi_id, "
+            "e.mne_group_name, r.res_country_code, r.currency, "
+            + ", ".join(f"{units('r.' + name)} AS {name}" for name in _CBC_AMOUNTS)
+            + ", r.employees "
+            "FROM cbc_report r "
+            + live.format(table="r")
+            + " LEFT JOIN cbc_reporting_entity e ON e.reporting_fi_id = r.reporting_fi_id"
+        ),
+        "cbc_constituent_entities": (
+            "SELECT c.report_id, d.sender, h.reporting_period, d.doc_ref_id, "
+            "r.res_country_code AS jurisdiction, c.position, c.name, c.tin, c.tin_issued_by, "
+            "c.incorp_country_code, c.role, c.biz_activities, c.country_code, c.city "
+            "FROM cbc_constituent_entity c JOIN cbc_report r ON r.id = c.report_id " + live.format(table="r")
         ),
     }
