@@ -15,6 +15,7 @@ from exchange.records import TIN, DocSpec, FIRole, MessageHeader, Party, PoolRep
 from exchange.settings import Environment
 from exchange.states import DocState, RecordKind
 from exchange.validation.rules import MemoryHistory, ReceiverProfile
+from tests.formats import cbc_documents as cbc
 from tests.formats import dpi_documents as dpi
 from tests.rules.builders import (
     HOME,
@@ -589,5 +590,43 @@ CASES += [
         98107,
         _dpi(platform=replace(dpi.operator(), assumed_reporting=None)),
         _dpi(platform=replace(dpi.operator(), assumed_reporting=True)),
+    ),
+]
+
+
+# ---------------------------------------------------------------------------------------- CbC v2.0
+
+
+def _cbc(*records: Record, entity: Record | None = None) -> Scenario:
+    return Scenario((entity or cbc.entity(), *(records or (cbc.report(),))), cbc.header())
+
+
+def _cbc_summary(**changes: Any) -> Record:
+    report = cbc.report()
+    return replace(report, summary=replace(report.summary, **changes))
+
+
+CASES += [
+    Case(
+        98201,
+        _cbc(_cbc_summary(revenues_total=Decimal(1))),
+        _cbc(_cbc_summary(revenues_related=Decimal(2_000_000))),
+    ),
+    Case(
+        98202,
+        _cbc(_cbc_summary(currencies=("EUR",) * 8 + ("USD",))),
+        _cbc(_cbc_summary(currencies=("USD",) * 9)),
+    ),
+    Case(98203, _cbc(_cbc_summary(employees=-1)), _cbc(_cbc_summary(employees=0))),
+    Case(
+        98204,
+        _cbc(entity=replace(cbc.entity(), period_end=date(2024, 12, 31))),
+        _cbc(entity=replace(cbc.entity(), period_end=date(2025, 1, 1))),
+    ),
+    Case(
+        50012,
+        Scenario((cbc.entity(), cbc.report()), replace(cbc.header(), receiving_countries=("NL", "FR"))),
+        Scenario((cbc.entity(), cbc.report()), replace(cbc.header(), receiving_countries=("NL", "BE"))),
+        name="cbc-several-receivers",
     ),
 ]

@@ -43,6 +43,8 @@ _MODES = {
     "DPI401": _NEW_DATA,
     "DPI403": _NEW_DATA,
     "DPI402": _CORRECTIONS,
+    "CBC401": _NEW_DATA,
+    "CBC402": _CORRECTIONS,
 }
 _SHOWN = 3  # the stored reports an 80009 finding names
 
@@ -282,7 +284,7 @@ class _LoneInstitutionDeletion:
         "A ReportingFI cannot be deleted without deleting its AccountReports.",
         ALL_FORMATS,
         note="DPI: the PlatformOperator is the body's ReportingFI, and its sellers and other platform "
-        "operators its reports.",
+        "operators its reports. CbC: the ReportingEntity is, and its CbcReports and AdditionalInfo.",
     )
 )
 def reporting_fi_deleted_alone(ctx: RuleContext) -> Tracker:

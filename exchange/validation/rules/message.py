@@ -166,13 +166,14 @@ def production_data_in_test(ctx: RuleContext) -> Tracker:
         "The message must be meant for this receiving jurisdiction (ReceivingCountry).",
         ALL_FORMATS,
         level="file",
+        note="CbC names every receiving jurisdiction: one of them must be this one.",
     )
 )
 def wrong_receiving_jurisdiction(header: MessageHeader, ctx: RuleContext) -> Iterator[Problem]:
-    if header.receiving_country != ctx.receiver.home_jurisdiction:
+    addressed = header.receiving_countries or (header.receiving_country,)
+    if ctx.receiver.home_jurisdiction not in addressed:
         yield problem(
-            f"the message is addressed to {header.receiving_country}, not to "
-            f"{ctx.receiver.home_jurisdiction}",
+            f"the message is addressed to {', '.join(addressed)}, not to {ctx.receiver.home_jurisdiction}",
             "MessageSpec/ReceivingCountry",
         )
 
