@@ -1,7 +1,8 @@
 """Validation throughput and memory: schema + business rules against plain lxml schema validation.
 
 For files of 10k and 100k account reports (varied, valid CRS v2.0) and of as many reportable sellers
-(valid DPI v1.0, each with a let property and a second activity), each case runs in its own child
+(valid DPI v1.0, each with a let property and a second activity) and of jurisdiction reports (valid CbC
+v2.0, one constituent entity each), each case runs in its own child
 process so that its peak RSS is its own, and is timed from when its imports are done and the schema is
 loaded (that start-up, the same whatever the file, is printed apart):
 - baseline: lxml's streaming parser with the schema attached (`etree.iterparse(schema=...)`), clearing
@@ -9,7 +10,7 @@ loaded (that start-up, the same whatever the file, is printed apart):
 - ours: `exchange validate`'s path (`DocumentPass`): safe streaming parse with the schema, a separate
   well-formedness check, extraction of every record and every business rule, no store.
 
-Run: `.venv/bin/python bench/validate.py [--sizes 10000,100000] [--formats crs,dpi]`
+Run: `.venv/bin/python bench/validate.py [--sizes 10000,100000] [--formats crs,dpi,cbc]`
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 
 from bench.crs_packets import write_document
 from exchange.records import DocSpec, ReportableSeller
+from exchange.writers.cbc import write_cbc
 from exchange.writers.dpi import write_dpi
 
 CHILD = """
@@ -35,10 +37,10 @@ from pathlib import Path
 path, mode, fmt = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
 started = time.perf_counter()
 from lxml import etree
-from exchange.formats import crs_v2, dpi_v1
+from exchange.formats import cbc_v2, crs_v2, dpi_v1
 from exchange.formats.schemas import load_schema
-schema = load_schema(crs_v2.SPEC if fmt == "crs" else dpi_v1.SPEC)
-record_tag = "}AccountReport" if fmt == "crs" else "}ReportableSeller"
+schema = load_schema({"crs": crs_v2.SPEC, "dpi": dpi_v1.SPEC, "cbc": cbc_v2.SPEC}[fmt])
+record_tag = {"crs": "}AccountReport", "dpi": "}ReportableSeller", "cbc": "}CbcReports"}[fmt]
 if mode == "ours":
     from exchange.logs import configure_logging
     from exchange.pipeline.document import DocumentPass, PlainChunks
@@ -93,10 +95,21 @@ def write_dpi_document(path: Path, sellers: int) -> None:
     write_dpi(path, header(), operator(), each())
 
 
+def write_cbc_document(path: Path, reports: int) -> None:
+    """A CbC document from LU to BE with `reports` jurisdiction reports, as the format tests write them."""
+    from tests.formats.cbc_documents import entity, header, report
+
+    template = report()
+    each = (replace(template, doc_spec=DocSpec("OECD1", f"LU2025-CR-{number}")) for number in range(reports))
+    write_cbc(path, header(), entity(), each)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000", help="reports per file, comma-separated")
-    parser.add_argument("--formats", default="crs,dpi", help="crs (account reports), dpi (sellers)")
+    parser.add_argument(
+        "--formats", default="crs,dpi,cbc", help="crs (account reports), dpi (sellers), cbc (jurisdictions)"
+    )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     formats = args.formats.split(",")
@@ -109,8 +122,10 @@ def main() -> None:
             started = time.perf_counter()
             if fmt == "crs":
                 write_document(path, file_no=1, reports=size)
-            else:
+            elif fmt == "dpi":
                 write_dpi_document(path, size)
+            else:
+                write_cbc_document(path, size)
             megabytes = path.stat().st_size / 1e6
             print(f"{'':>8} {'':>7}  ({fmt}: writing the file took {time.perf_counter() - started:.1f}s)")
             for mode, label in (("lxml", "lxml iterparse + schema (baseline)"),
