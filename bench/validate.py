@@ -1,6 +1,8 @@
 """Validation throughput and memory: schema + business rules against plain lxml schema validation.
 
-For files of 10k and 100k account reports (varied, valid CRS v2.0), each case runs in its own child
+For files of 10k and 100k account reports (varied, valid CRS v2.0) and of as many reportable sellers
+(valid DPI v1.0, each with a let property and a second activity) and of jurisdiction reports (valid CbC
+v2.0, one constituent entity each), each case runs in its own child
 process so that its peak RSS is its own, and is timed from when its imports are done and the schema is
 loaded (that start-up, the same whatever the file, is printed apart):
 - baseline: lxml's streaming parser with the schema attached (`etree.iterparse(schema=...)`), clearing
@@ -8,7 +10,7 @@ loaded (that start-up, the same whatever the file, is printed apart):
 - ours: `exchange validate`'s path (`DocumentPass`): safe streaming parse with the schema, a separate
   well-formedness check, extraction of every record and every business rule, no store.
 
-Run: `.venv/bin/python bench/validate.py [--sizes 10000,100000]`
+Run: `.venv/bin/python bench/validate.py [--sizes 10000,100000] [--formats crs,dpi,cbc]`
 """
 
 from __future__ import annotations
@@ -19,20 +21,26 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from bench.crs_packets import write_document
+from exchange.records import DocSpec, ReportableSeller
+from exchange.writers.cbc import write_cbc
+from exchange.writers.dpi import write_dpi
 
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-path, mode = Path(sys.argv[1]), sys.argv[2]
+path, mode, fmt = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
 started = time.perf_counter()
 from lxml import etree
-from exchange.formats import crs_v2
+from exchange.formats import cbc_v2, crs_v2, dpi_v1
 from exchange.formats.schemas import load_schema
-schema = load_schema(crs_v2.SPEC)
+schema = load_schema({"crs": crs_v2.SPEC, "dpi": dpi_v1.SPEC, "cbc": cbc_v2.SPEC}[fmt])
+record_tag = {"crs": "}AccountReport", "dpi": "}ReportableSeller", "cbc": "}CbcReports"}[fmt]
 if mode == "ours":
     from exchange.logs import configure_logging
     from exchange.pipeline.document import DocumentPass, PlainChunks
@@ -46,7 +54,7 @@ started = time.perf_counter()
 records = findings = 0
 if mode == "lxml":
     for _, element in etree.iterparse(str(path), events=("end",), schema=schema, huge_tree=False):
-        if element.tag.endswith("}AccountReport"):
+        if element.tag.endswith(record_tag):
             records += 1
         element.clear(keep_tail=False)
         parent = element.getparent()
@@ -66,32 +74,63 @@ print(json.dumps({"startup": startup, "seconds": seconds, "records": records, "f
 """
 
 
-def measure(path: Path, mode: str) -> dict[str, Any]:
+def measure(path: Path, mode: str, fmt: str) -> dict[str, Any]:
     result = subprocess.run(
-        [sys.executable, "-c", CHILD, str(path), mode], capture_output=True, text=True, check=True
+        [sys.executable, "-c", CHILD, str(path), mode, fmt], capture_output=True, text=True, check=True
     )
     figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return figures
 
 
+def write_dpi_document(path: Path, sellers: int) -> None:
+    """A DPI document from NL to BE with `sellers` individual sellers, as the format tests write them."""
+    from tests.formats.dpi_documents import header, individual_seller, operator
+
+    template = individual_seller()
+
+    def each() -> Iterator[ReportableSeller]:
+        for number in range(sellers):
+            yield replace(template, doc_spec=DocSpec("OECD1", f"NL2025-RS-{number}"))
+
+    write_dpi(path, header(), operator(), each())
+
+
+def write_cbc_document(path: Path, reports: int) -> None:
+    """A CbC document from LU to BE with `reports` jurisdiction reports, as the format tests write them."""
+    from tests.formats.cbc_documents import entity, header, report
+
+    template = report()
+    each = (replace(template, doc_spec=DocSpec("OECD1", f"LU2025-CR-{number}")) for number in range(reports))
+    write_cbc(path, header(), entity(), each)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000", help="account reports per file, comma-separated")
+    parser.add_argument("--sizes", default="10000,100000", help="reports per file, comma-separated")
+    parser.add_argument(
+        "--formats", default="crs,dpi,cbc", help="crs (account reports), dpi (sellers), cbc (jurisdictions)"
+    )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
-    print(f"python {sys.version.split()[0]}; each line: its own child process; BE receives CRS v2.0 from NL")
+    formats = args.formats.split(",")
+    print(f"python {sys.version.split()[0]}; each line: its own child process; BE receives from NL")
     print(f"{'reports':>8} {'MB':>7}  {'path':<34} {'start-up':>8} {'seconds':>8} {'reports/s':>10} "
           f"{'MB/s':>6} {'peak RSS':>9} {'findings':>8}")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="bench-validate-") as folder:
-        for size in sizes:
-            path = Path(folder) / f"crs-{size}.xml"
+        for fmt, size in ((fmt, size) for fmt in formats for size in sizes):
+            path = Path(folder) / f"{fmt}-{size}.xml"
             started = time.perf_counter()
-            write_document(path, file_no=1, reports=size)
+            if fmt == "crs":
+                write_document(path, file_no=1, reports=size)
+            elif fmt == "dpi":
+                write_dpi_document(path, size)
+            else:
+                write_cbc_document(path, size)
             megabytes = path.stat().st_size / 1e6
-            print(f"{'':>8} {'':>7}  (writing the file took {time.perf_counter() - started:.1f}s)")
+            print(f"{'':>8} {'':>7}  ({fmt}: writing the file took {time.perf_counter() - started:.1f}s)")
             for mode, label in (("lxml", "lxml iterparse + schema (baseline)"),
                                 ("ours", "exchange: schema + rules")):  # fmt: skip
-                figures = measure(path, mode)
+                figures = measure(path, mode, fmt)
                 seconds = figures["seconds"]
                 rss = figures["peak_rss_kib"] / 1024
                 print(

@@ -1,4 +1,4 @@
-"""The parsed content of an exchange file, independent of its format (CRS v2.0/v3.0, FATCA v2).
+"""The parsed content of an exchange file, independent of its format (CRS v2.0/v3.0, FATCA v2, DPI v1.0).
 
 A parser yields one `MessageHeader`, then a stream of records in document order: each body's
 `ReportingFI` first, then per reporting group its sponsor and intermediary (also `ReportingFI`, with
@@ -9,6 +9,10 @@ record; the store consumes the whole stream in one pass and never needs a list.
 Codes stay strings exactly as the file gives them (OECD1, FATCA2, CRS501, FATCA504...): the formats
 add codes over time, and a record with an unknown code must still be representable so that validation
 can report it. Amounts are `Decimal`, never float.
+
+DPI (DAC7) maps onto the same stream: each DPIBody's PlatformOperator is its `ReportingFI` (the reporting
+entity of the body, resent, corrected and deleted as one), then its `OtherPlatformOperator`s and its
+`ReportableSeller`s.
 """
 
 from __future__ import annotations
@@ -107,6 +111,8 @@ class MessageHeader:
     timestamp: datetime
     message_type_indic: str | None = None  # CRS701-703
     corr_message_ref_ids: tuple[str, ...] = ()
+    # Every ReceivingCountry when the format allows several (CbC); empty means only `receiving_country`.
+    receiving_countries: tuple[str, ...] = ()
     sending_company_in: str | None = None
     warning: str | None = None
     contact: str | None = None
@@ -121,6 +127,7 @@ class TIN:
     value: str
     issued_by: str | None = None
     in_type: str | None = None
+    unknown: bool | None = None  # DPI TIN@unknown: the seller or operator has no TIN to give (value "")
 
 
 @value
@@ -172,6 +179,7 @@ class PartyRole(StrEnum):
     HOLDER = "holder"
     CONTROLLING_PERSON = "controlling_person"  # CRS ControllingPerson
     SUBSTANTIAL_OWNER = "substantial_owner"  # FATCA SubstantialOwner
+    SELLER = "seller"  # DPI ReportableSeller
 
 
 @value
@@ -220,6 +228,19 @@ class ReportingFI:
     ins: tuple[TIN, ...] = ()
     addresses: tuple[Address, ...] = ()
     filer_category: str | None = None  # FATCA601-611
+    # DPI PlatformOperator: its VAT number, trading names, why it reports here (RPONEX1-5), and whether
+    # another operator assumed its reporting.
+    vat: str | None = None
+    platform_business_names: tuple[str, ...] = ()
+    nexus: str | None = None
+    assumed_reporting: bool | None = None
+    # CbC ReportingEntity: the group's name, why this entity files (CBC701-704), the fiscal year reported.
+    mne_group_name: str | None = None
+    reporting_role: str | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    # The element read, when the role does not say it (DPI PlatformOperator, CbC ReportingEntity).
+    element: str | None = None
     body_index: int = 0
     group_index: int = 0
     line: int | None = None
@@ -282,5 +303,176 @@ class NilReport:
     path: str | None = None  # the element's place in the file, /CRS_OECD/CrsBody[1]/..., when known
 
 
-Record = ReportingFI | AccountReport | PoolReport | NilReport
+class Activity(StrEnum):
+    """The DPI relevant activities, as the store names them."""
+
+    IMMOVABLE_PROPERTY = "immovable_property"
+    PERSONAL_SERVICES = "personal_services"
+    SALE_OF_GOODS = "sale_of_goods"
+    TRANSPORTATION_RENTAL = "transportation_rental"
+
+
+@value
+class QuarterAmounts:
+    """Four quarterly amounts (DPI MonAmnt: whole units), each with its own currency as the file gives it."""
+
+    amounts: tuple[Decimal, ...]
+    currencies: tuple[str, ...]
+
+
+@value
+class ActivityFigures:
+    """A DPI activity's quarterly consideration, fees, taxes and number of activities."""
+
+    activity: Activity
+    consideration: QuarterAmounts
+    fees: QuarterAmounts
+    taxes: QuarterAmounts
+    counts: tuple[int, ...]
+
+
+@value
+class PropertyListing:
+    """One immovable property let through the platform, with its own quarterly figures."""
+
+    address: Address
+    figures: ActivityFigures
+    land_registration_number: str | None = None
+    property_type: str | None = None  # DPI901-910
+    other_property_type: str | None = None
+    rented_days: int | None = None
+
+
+@value
+class FinancialIdentifier:
+    """The account (or other identifier) the consideration was paid or credited to."""
+
+    identifier: str
+    account_number_type: str | None = None
+    account_holder_name: str | None = None
+    other_info: str | None = None
+
+
+@value
+class GovernmentVerification:
+    """DPI GVS: a seller identified through a government verification service instead of in full."""
+
+    name: str
+    jurisdiction: str
+    reference: str
+    other_tin: str | None = None
+    financial_identifier: FinancialIdentifier | None = None
+
+
+@value
+class ReportableSeller:
+    """A DPI ReportableSeller: an individual or an entity, identified in full (`identity`, with TINs and,
+    for an entity, its INs among them) or through a verification service (`verification`)."""
+
+    doc_spec: DocSpec
+    kind: PartyKind
+    identity: Party | None = None
+    verification: GovernmentVerification | None = None
+    vat: str | None = None
+    platform_business_names: tuple[str, ...] = ()
+    nexus: str | None = None
+    assumed_reporting: bool | None = None  # given for an entity seller only by mistake (98102)
+    financial_identifiers: tuple[FinancialIdentifier, ...] = ()
+    permanent_establishments: tuple[str, ...] = ()
+    listings: tuple[PropertyListing, ...] = ()
+    activities: tuple[ActivityFigures, ...] = ()  # personal services, sale of goods, transportation rental
+    body_index: int = 0
+    group_index: int = 0
+    line: int | None = None
+    path: str | None = None
+
+
+class OperatorRole(StrEnum):
+    ASSUMING = "assuming"  # the operator that took over this body's PlatformOperator's reporting
+    ASSUMED = "assumed"  # an operator whose reporting this body's PlatformOperator took over
+
+
+@value
+class OtherPlatformOperator:
+    """DPI AssumingPlatformOperator or AssumedPlatformOperator."""
+
+    doc_spec: DocSpec
+    role: OperatorRole
+    name: str | None = None
+    res_country_codes: tuple[str, ...] = ()
+    tins: tuple[TIN, ...] = ()
+    address: Address | None = None
+    body_index: int = 0
+    group_index: int = 0
+    line: int | None = None
+    path: str | None = None
+
+
+@value
+class ConstituentEntity:
+    """A CbC constituent entity of the group in the report's jurisdiction, with its main activities."""
+
+    party: Party  # an organisation: names, TIN (and INs, with their INType), residences, addresses
+    biz_activities: tuple[str, ...] = ()  # CBC501-513
+    role: str | None = None  # CBC801-803
+    incorp_country_code: str | None = None
+    other_entity_info: str | None = None
+
+
+@value
+class CbcSummary:
+    """A CbC report's figures for one jurisdiction: whole amounts, each with its currency as given."""
+
+    revenues_unrelated: Decimal
+    revenues_related: Decimal
+    revenues_total: Decimal
+    profit_or_loss: Decimal
+    tax_paid: Decimal
+    tax_accrued: Decimal
+    capital: Decimal
+    earnings: Decimal
+    assets: Decimal
+    employees: int
+    currencies: tuple[str, ...]  # of the nine amounts, in the order above
+
+
+@value
+class CbcReport:
+    """CbC CbcReports: the group's summary in one tax jurisdiction and its constituent entities there."""
+
+    doc_spec: DocSpec
+    res_country_code: str
+    summary: CbcSummary
+    entities: tuple[ConstituentEntity, ...] = ()
+    body_index: int = 0
+    group_index: int = 0
+    line: int | None = None
+    path: str | None = None
+
+
+@value
+class CbcAdditionalInfo:
+    """CbC AdditionalInfo: free text about the report, naming jurisdictions and summary figures
+    (CBC601-611)."""
+
+    doc_spec: DocSpec
+    other_info: tuple[str, ...] = ()
+    res_country_codes: tuple[str, ...] = ()
+    summary_refs: tuple[str, ...] = ()
+    body_index: int = 0
+    group_index: int = 0
+    line: int | None = None
+    path: str | None = None
+
+
+Record = (
+    ReportingFI
+    | AccountReport
+    | PoolReport
+    | NilReport
+    | ReportableSeller
+    | OtherPlatformOperator
+    | CbcReport
+    | CbcAdditionalInfo
+)
 StreamItem = Record | Finding  # what `exchange.store.store_file` consumes

@@ -78,3 +78,7 @@ class RecordKind(StrEnum):
     ACCOUNT_REPORT = "account_report"
     POOL_REPORT = "pool_report"
     NIL_REPORT = "nil_report"
+    SELLER = "seller"  # DPI ReportableSeller
+    OTHER_OPERATOR = "other_operator"  # DPI AssumingPlatformOperator / AssumedPlatformOperator
+    CBC_REPORT = "cbc_report"  # CbC CbcReports (one jurisdiction)
+    CBC_INFO = "cbc_info"  # CbC AdditionalInfo

@@ -1,11 +1,16 @@
-"""The CRS status message (csm:v2) we send back for a received file: accepted or rejected, and why.
+"""The status message we send back for a received file: accepted or rejected, and why.
+
+Each report format has its own status message, the same shape in its own namespace (`StatusProfile`): the
+CRS status message (csm:v2, which also answers FATCA files here), the DPI status message and the CbC
+status message; `profile_for` picks it from the answered file's format.
 
 Built from the findings of every check: each file-level finding becomes a FileError, each record-level
 finding a RecordError with its DocRefIds and field paths. Any file error rejects the whole file; record
 errors alone leave it accepted. The message is addressed from our home jurisdiction to the jurisdiction
 that sent the file, and names the product and its version as the validator.
 
-    message = build_status_message(OriginalMessage("NL2026BE123", sender="NL"), findings, home="BE")
+    message = build_status_message(OriginalMessage("NL2026BE123", sender="NL"), findings, home="BE",
+                                   profile=profile_for("dpi"))
     payload = to_bytes(message)          # then signed and encrypted for the sender by `crypto`
 """
 
@@ -23,10 +28,55 @@ from lxml import etree
 from exchange import __version__
 from exchange.validation.findings import Finding
 
-NAMESPACE = "urn:oecd:ties:csm:v2"
-VERSION = "2.0"
-MESSAGE_TYPE = "CRSMessageStatus"
 VALIDATED_BY = f"exchange {__version__}"
+
+
+@dataclass(frozen=True)
+class StatusProfile:
+    """One format's status message: its namespace, root and body element, MessageType and version."""
+
+    namespace: str
+    root: str
+    body: str
+    message_type: str
+    version: str
+    prefix: str
+
+
+CRS_STATUS = StatusProfile(
+    "urn:oecd:ties:csm:v2", "CRSStatusMessage_OECD", "CrsStatusMessage", "CRSMessageStatus", "2.0", "csm"
+)
+# DPI and CbC: the namespaces and roots are FACTS.md §3's; that they repeat the CRS message's structure,
+# and their MessageType values, are this product's reading (uncertain, see exchange/formats/FACTS.md).
+DPI_STATUS = StatusProfile(
+    "urn:oecd:ties:dsm:v1", "DPIStatusMessage_OECD", "DPIStatusMessage", "DPIMessageStatus", "1.0", "dsm"
+)
+CBC_STATUS = StatusProfile(
+    "urn:oecd:ties:cbcstm:v2",
+    "CbCStatusMessage_OECD",
+    "CbCStatusMessage",
+    "CbCMessageStatus",
+    "2.0",
+    "cbcstm",
+)
+_BY_FORMAT = {"dpi": DPI_STATUS, "cbc": CBC_STATUS}
+_BY_MODULE = {"DPI": DPI_STATUS, "CBC": CBC_STATUS}  # CTS communication types, for an unread file
+
+# The CRS message's names, as before profiles.
+NAMESPACE = CRS_STATUS.namespace
+VERSION = CRS_STATUS.version
+MESSAGE_TYPE = CRS_STATUS.message_type
+
+
+def profile_for(format_name: str | None, communication_type: str | None = None) -> StatusProfile:
+    """The status message answering a file of this format; for a file whose document could not be read,
+    the one its packet's CTS communication type names. CRS's otherwise (CRS, FATCA, unknown)."""
+    if format_name in _BY_FORMAT:
+        return _BY_FORMAT[format_name]
+    if format_name is None and communication_type is not None:
+        return _BY_MODULE.get(communication_type.removesuffix("Status").upper(), CRS_STATUS)
+    return CRS_STATUS
+
 
 # The schema's string limits: longer texts are cut rather than producing a message the partner refuses.
 _DETAILS_MAX = 4000
@@ -65,6 +115,7 @@ def build_status_message(
     message_ref_id: str | None = None,
     timestamp: datetime | None = None,
     validated_by: Sequence[str] = (VALIDATED_BY,),
+    profile: StatusProfile = CRS_STATUS,
 ) -> etree._Element:
     """The status message for `original` given everything found wrong with it (possibly nothing)."""
     _require_country(home, "home jurisdiction")
@@ -73,17 +124,21 @@ def build_status_message(
         raise ValueError("the original MessageRefId is required")
     found = list(findings)
     when = (timestamp or datetime.now(UTC)).astimezone(UTC)
-    root = etree.Element(_q("CRSStatusMessage_OECD"), nsmap={"csm": NAMESPACE}, version=VERSION)
-    _message_spec(
-        root, home, original.sender, message_ref_id or new_message_ref_id(home, original.sender, when), when
-    )
-    body = etree.SubElement(root, _q("CrsStatusMessage"))
-    _original_message(body, original)
-    _validation_errors(body, found)
-    result = etree.SubElement(body, _q("ValidationResult"))
-    _text(result, "Status", file_status(found))
+    q = _Names(profile.namespace)
+    root = etree.Element(q(profile.root), nsmap={profile.prefix: profile.namespace}, version=profile.version)
+    spec = etree.SubElement(root, q("MessageSpec"))
+    q.text(spec, "TransmittingCountry", home)
+    q.text(spec, "ReceivingCountry", original.sender)
+    q.text(spec, "MessageType", profile.message_type)
+    q.text(spec, "MessageRefId", message_ref_id or new_message_ref_id(home, original.sender, when))
+    q.text(spec, "Timestamp", _datetime(when))
+    body = etree.SubElement(root, q(profile.body))
+    _original_message(q, body, original)
+    _validation_errors(q, body, found)
+    result = etree.SubElement(body, q("ValidationResult"))
+    q.text(result, "Status", file_status(found))
     for tool in validated_by:
-        _text(result, "ValidatedBy", tool)
+        q.text(result, "ValidatedBy", tool)
     return root
 
 
@@ -91,18 +146,9 @@ def to_bytes(message: etree._Element) -> bytes:
     return etree.tostring(message, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _message_spec(root: etree._Element, home: str, sender: str, message_ref_id: str, when: datetime) -> None:
-    spec = etree.SubElement(root, _q("MessageSpec"))
-    _text(spec, "TransmittingCountry", home)
-    _text(spec, "ReceivingCountry", sender)
-    _text(spec, "MessageType", MESSAGE_TYPE)
-    _text(spec, "MessageRefId", message_ref_id)
-    _text(spec, "Timestamp", _datetime(when))
-
-
-def _original_message(body: etree._Element, original: OriginalMessage) -> None:
-    element = etree.SubElement(body, _q("OriginalMessage"))
-    _text(element, "OriginalMessageRefID", original.message_ref_id)
+def _original_message(q: _Names, body: etree._Element, original: OriginalMessage) -> None:
+    element = etree.SubElement(body, q("OriginalMessage"))
+    q.text(element, "OriginalMessageRefID", original.message_ref_id)
     meta = [
         ("CTSTransmissionID", original.cts_transmission_id),
         (
@@ -115,56 +161,61 @@ def _original_message(body: etree._Element, original: OriginalMessage) -> None:
         ),
     ]
     if any(value is not None for _, value in meta):
-        file_meta = etree.SubElement(element, _q("FileMetaData"))
+        file_meta = etree.SubElement(element, q("FileMetaData"))
         for name, value in meta:
             if value is not None:
-                _text(file_meta, name, value)
+                q.text(file_meta, name, value)
 
 
-def _validation_errors(body: etree._Element, findings: list[Finding]) -> None:
+def _validation_errors(q: _Names, body: etree._Element, findings: list[Finding]) -> None:
     # The element is always there, empty for a clean file; file errors come before record errors.
-    errors = etree.SubElement(body, _q("ValidationErrors"))
+    errors = etree.SubElement(body, q("ValidationErrors"))
     for finding in findings:
         if finding.level == "file":
-            _file_error(errors, finding)
+            _file_error(q, errors, finding)
     for finding in findings:
         if finding.level == "record":
-            _record_error(errors, finding)
+            _record_error(q, errors, finding)
 
 
-def _file_error(errors: etree._Element, finding: Finding) -> None:
-    element = etree.SubElement(errors, _q("FileError"))
-    _text(element, "Code", str(finding.code))
-    _details(element, finding)
+def _file_error(q: _Names, errors: etree._Element, finding: Finding) -> None:
+    element = etree.SubElement(errors, q("FileError"))
+    q.text(element, "Code", str(finding.code))
+    _details(q, element, finding)
 
 
-def _record_error(errors: etree._Element, finding: Finding) -> None:
-    element = etree.SubElement(errors, _q("RecordError"))
-    _text(element, "Code", str(finding.code))
-    _details(element, finding)
+def _record_error(q: _Names, errors: etree._Element, finding: Finding) -> None:
+    element = etree.SubElement(errors, q("RecordError"))
+    q.text(element, "Code", str(finding.code))
+    _details(q, element, finding)
     for doc_ref_id in finding.doc_ref_ids:
         if doc_ref_id:
-            _text(element, "DocRefIDInError", doc_ref_id[:_DOC_REF_ID_MAX])
+            q.text(element, "DocRefIDInError", doc_ref_id[:_DOC_REF_ID_MAX])
     for field_path in finding.field_paths:
         if field_path:
-            fields = etree.SubElement(element, _q("FieldsInError"))
-            _text(fields, "FieldPath", field_path[:_FIELD_PATH_MAX])
+            fields = etree.SubElement(element, q("FieldsInError"))
+            q.text(fields, "FieldPath", field_path[:_FIELD_PATH_MAX])
 
 
-def _details(element: etree._Element, finding: Finding) -> None:
+def _details(q: _Names, element: etree._Element, finding: Finding) -> None:
     details = finding.details().strip()
     if details:
-        _text(element, "Details", details[:_DETAILS_MAX])
+        q.text(element, "Details", details[:_DETAILS_MAX])
 
 
-def _text(parent: etree._Element, name: str, value: str) -> etree._Element:
-    child = etree.SubElement(parent, _q(name))
-    child.text = value
-    return child
+class _Names:
+    """Element names in one status message's namespace."""
 
+    def __init__(self, namespace: str) -> None:
+        self._prefix = f"{{{namespace}}}"
 
-def _q(name: str) -> str:
-    return f"{{{NAMESPACE}}}{name}"
+    def __call__(self, name: str) -> str:
+        return self._prefix + name
+
+    def text(self, parent: etree._Element, name: str, value: str) -> etree._Element:
+        child = etree.SubElement(parent, self._prefix + name)
+        child.text = value
+        return child
 
 
 def _datetime(value: datetime) -> str:

@@ -102,7 +102,8 @@ def _status_message(
         message_ref_id=(header.message_ref_id if header else None) or UNKNOWN_REF, sender=sender.upper()
     )
     try:
-        message = status.build_status_message(original, findings, home=home)
+        profile = status.profile_for(header.format_name if header else None)
+        message = status.build_status_message(original, findings, home=home, profile=profile)
     except ValueError as exc:
         raise click.UsageError(f"cannot address a status message: {exc}") from None
     return status.to_bytes(message).decode("utf-8")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from lxml import etree
 
+from exchange.extract import cbc, dpi
 from exchange.extract.accounts import account_report, nil_report, pool_report
 from exchange.extract.header import header_problem, message_header
 from exchange.extract.institutions import ROLES, reporting_fi
@@ -64,8 +65,12 @@ class Extractor:
 
         Without explicit indexes, they are taken from the element's open ancestors.
         """
-        self._format_of(element)
+        spec = self._format_of(element)
         name = local_name(element)
+        if spec is not None and spec.name == "dpi":
+            return self._dpi_record(element, name, body_index)
+        if spec is not None and spec.name == "cbc":
+            return self._cbc_record(element, name, body_index)
         if name in ROLES:
             body, group = self._place(element, in_group=name != "ReportingFI")
             return reporting_fi(
@@ -80,6 +85,32 @@ class Extractor:
             return None
         body, group = self._place(element, in_group=True)
         return builder(element, _given(body_index, body), _given(group_index, group), self._path(element))
+
+    def _dpi_record(self, element: etree._Element, name: str, body_index: int | None) -> Record | None:
+        # A DPIBody has no reporting groups: its PlatformOperator, other operators and sellers all stand in
+        # the body (the other operators one level down, inside OtherPlatformOperators).
+        if (role := dpi.OTHER_OPERATORS.get(name)) is not None:
+            body, _ = self._place(element, in_group=True)
+            return dpi.other_operator(element, role, _given(body_index, body), self._path(element))
+        if name == "PlatformOperator":
+            body, _ = self._place(element, in_group=False)
+            return dpi.platform_operator(element, _given(body_index, body), self._path(element))
+        if name == "ReportableSeller":
+            body, _ = self._place(element, in_group=False)
+            return dpi.reportable_seller(element, _given(body_index, body), self._path(element))
+        return None
+
+    def _cbc_record(self, element: etree._Element, name: str, body_index: int | None) -> Record | None:
+        # A CbcBody has no groups either: its ReportingEntity, CbcReports and AdditionalInfo stand in it.
+        builder = {
+            "ReportingEntity": cbc.reporting_entity,
+            "CbcReports": cbc.cbc_report,
+            "AdditionalInfo": cbc.additional_info,
+        }.get(name)
+        if builder is None:
+            return None
+        body, _ = self._place(element, in_group=False)
+        return builder(element, _given(body_index, body), self._path(element))
 
     def _path(self, element: etree._Element) -> str | None:
         return None if self._locate is None else self._locate(element)

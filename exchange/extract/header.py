@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from exchange.extract.xmltext import leaf_fields, parse_date, parse_datetime
+from exchange.extract.xmltext import leaf_fields, local_name, parse_date, parse_datetime, text
 from exchange.formats.spec import FormatSpec
 from exchange.records import MessageHeader
 
@@ -53,4 +53,9 @@ def message_header(element: etree._Element, spec: FormatSpec) -> MessageHeader |
     if any(values.get(name) is None for name in _REQUIRED):
         return None
     values["message_type"] = values.get("message_type") or ""
+    receiving = tuple(
+        found for child in element if local_name(child) == "ReceivingCountry" and (found := text(child))
+    )
+    if len(receiving) > 1:  # CbC addresses one message to several jurisdictions
+        values["receiving_countries"] = receiving
     return MessageHeader(**values, format_name=spec.name, format_version=spec.version)

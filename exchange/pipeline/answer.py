@@ -1,4 +1,5 @@
-"""The answer to a sender: a CRS status message, signed by us and encrypted for the sender (CTS profile).
+"""The answer to a sender: the status message of the file's format (CRS, DPI, CbC), signed by us and
+encrypted for the sender (CTS profile).
 
 Built inside the store's transaction from the file's final verdict, so the message and the outcome it
 reports are stored together, and a redelivered packet is answered with the very same bytes.
@@ -15,7 +16,7 @@ from crypto import PacketMetadata, PacketRequest, Profile, create_packet, read_p
 from crypto.keyring import Keyring
 from crypto.truststore import TrustStore
 from exchange.settings import Settings
-from exchange.status import OriginalMessage, build_status_message, new_message_ref_id, to_bytes
+from exchange.status import OriginalMessage, build_status_message, new_message_ref_id, profile_for, to_bytes
 from exchange.store import StatusDraft, Verdict
 
 _COUNTRY = re.compile(r"[A-Z]{2}")
@@ -72,9 +73,11 @@ class StatusAnswer:
         # A rejected file is answered with its file errors only: record errors of a document that was
         # not accepted (or not even verified) would only mislead the sender.
         findings = verdict.findings if verdict.accepted else [f for f in verdict.findings if f.rejects_file]
-        document = to_bytes(
-            build_status_message(original, findings, home=home, message_ref_id=message_ref_id, timestamp=now)
+        profile = profile_for(header.format_name if header else None, self.metadata.communication_type)
+        message = build_status_message(
+            original, findings, home=home, message_ref_id=message_ref_id, timestamp=now, profile=profile
         )
+        document = to_bytes(message)
         return StatusDraft(message_ref_id=message_ref_id, content=self._seal(document, recipient))
 
     def _seal(self, document: bytes, recipient: str) -> bytes:

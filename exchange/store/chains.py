@@ -33,6 +33,10 @@ _ELEMENT = {
     RecordKind.ACCOUNT_REPORT: "AccountReport",
     RecordKind.POOL_REPORT: "PoolReport",
     RecordKind.NIL_REPORT: "NilReport",
+    RecordKind.SELLER: "ReportableSeller",
+    RecordKind.OTHER_OPERATOR: "OtherPlatformOperators",
+    RecordKind.CBC_REPORT: "CbcReports",
+    RecordKind.CBC_INFO: "AdditionalInfo",
 }
 _RESENDABLE = frozenset({RecordKind.REPORTING_FI, RecordKind.SPONSOR, RecordKind.INTERMEDIARY})
 

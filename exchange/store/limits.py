@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from exchange.records import AccountReport, PoolReport, Record
+from exchange.records import AccountReport, ActivityFigures, CbcReport, PoolReport, Record, ReportableSeller
 from exchange.store.types import (
     AMOUNT_LIMIT,
     COUNT_MAX,
@@ -46,7 +46,7 @@ class StoreLimit:
     """One field whose values the store refuses beyond a bound: `values` reads them from a record."""
 
     field_path: str  # as the status message's FieldPath names it
-    record_type: type[AccountReport] | type[PoolReport]
+    record_type: type[AccountReport] | type[PoolReport] | type[ReportableSeller] | type[CbcReport]
     values: Callable[[Record], Iterable[Decimal | int | None]]
     fits: Callable[[Decimal | int], bool]
     why: str
@@ -80,12 +80,52 @@ def _account_count(record: Record) -> Iterable[int]:
     return (record.account_count,)
 
 
+def _seller_figures(record: Record) -> Iterable[ActivityFigures]:
+    assert isinstance(record, ReportableSeller)
+    yield from (listing.figures for listing in record.listings)
+    yield from record.activities
+
+
+def _seller_amounts(record: Record) -> Iterable[Decimal]:
+    for figures in _seller_figures(record):
+        for kind in (figures.consideration, figures.fees, figures.taxes):
+            yield from kind.amounts
+
+
+def _seller_counts(record: Record) -> Iterable[int]:
+    for figures in _seller_figures(record):
+        yield from figures.counts
+
+
+def _cbc_amounts(record: Record) -> Iterable[Decimal]:
+    assert isinstance(record, CbcReport)
+    summary = record.summary
+    return (
+        summary.revenues_unrelated, summary.revenues_related, summary.revenues_total, summary.profit_or_loss,
+        summary.tax_paid, summary.tax_accrued, summary.capital, summary.earnings, summary.assets,
+    )  # fmt: skip
+
+
+def _cbc_employees(record: Record) -> Iterable[int]:
+    assert isinstance(record, CbcReport)
+    return (record.summary.employees,)
+
+
+_DPI_AMOUNTS = "ReportableSeller/RelevantActivities/Consideration|Fees|Taxes"
+_DPI_COUNTS = "ReportableSeller/RelevantActivities/NumberOfActivities"
+
 LIMITS: tuple[StoreLimit, ...] = (
     StoreLimit("AccountReport/AccountBalance", AccountReport, _balance, _fits_amount, _AMOUNT_WHY),
     StoreLimit("AccountReport/Payment/PaymentAmnt", AccountReport, _payments, _fits_amount, _AMOUNT_WHY),
     StoreLimit("AccountReport/JointAccount/Number", AccountReport, _joint_holders, _fits_count, _COUNT_WHY),
     StoreLimit("PoolReport/PoolBalance", PoolReport, _balance, _fits_amount, _AMOUNT_WHY),
     StoreLimit("PoolReport/AccountCount", PoolReport, _account_count, _fits_count, _COUNT_WHY),
+    # DPI amounts are whole (xs:integer, unbounded) and its activity counts unbounded integers.
+    StoreLimit(_DPI_AMOUNTS, ReportableSeller, _seller_amounts, _fits_amount, _AMOUNT_WHY),
+    StoreLimit(_DPI_COUNTS, ReportableSeller, _seller_counts, _fits_count, _COUNT_WHY),
+    # CbC amounts are whole and unbounded too, and so is the number of employees.
+    StoreLimit("CbcReports/Summary", CbcReport, _cbc_amounts, _fits_amount, _AMOUNT_WHY),
+    StoreLimit("CbcReports/Summary/NbEmployees", CbcReport, _cbc_employees, _fits_count, _COUNT_WHY),
 )
 
 

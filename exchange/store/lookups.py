@@ -13,7 +13,9 @@ from sqlalchemy import Connection, Engine, func, select, union_all
 from sqlalchemy.orm import aliased
 
 from exchange.states import DocState, RecordKind
+from exchange.store.cbc_models import CbcAdditionalInfoRow, CbcReportRow
 from exchange.store.chains import ChainEntry
+from exchange.store.dpi_models import DpiOtherOperatorRow, DpiSellerRow
 from exchange.store.models import (
     AccountReportRow,
     DocRecord,
@@ -92,7 +94,8 @@ def used_message_ref_ids(
 def current_reports_under(
     bind: Engine | Connection, sender: str, fi_doc_ref_ids: Iterable[str], limit: int
 ) -> dict[str, list[str]]:
-    """The current AccountReports and PoolReports stored under each of these ReportingFIs (80009).
+    """The current AccountReports and PoolReports (DPI: sellers and other operators) stored under each of
+    these ReportingFIs (80009).
 
     A DocRefId counts only if it names a current ReportingFI version of the sender. A report stands under
     it when its current version's row links to a `reporting_fi` row of any version of that chain: the
@@ -105,6 +108,12 @@ def current_reports_under(
     linked = union_all(
         select(AccountReportRow.doc_record_id, AccountReportRow.reporting_fi_id),
         select(PoolReportRow.doc_record_id, PoolReportRow.reporting_fi_id),
+        # DPI: a platform operator's sellers and other operators are its reports.
+        select(DpiSellerRow.doc_record_id, DpiSellerRow.reporting_fi_id),
+        select(DpiOtherOperatorRow.doc_record_id, DpiOtherOperatorRow.reporting_fi_id),
+        # CbC: a reporting entity's jurisdiction reports and additional information.
+        select(CbcReportRow.doc_record_id, CbcReportRow.reporting_fi_id),
+        select(CbcAdditionalInfoRow.doc_record_id, CbcAdditionalInfoRow.reporting_fi_id),
     ).subquery()
     rank = func.row_number().over(partition_by=named.doc_ref_id, order_by=report.id)
     found: dict[str, list[str]] = {}

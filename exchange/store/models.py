@@ -346,3 +346,7 @@ class PaymentRow(Base):
     amount: Mapped[Decimal] = mapped_column(Amount)
     currency: Mapped[str] = mapped_column(String)
     description: Mapped[str | None] = mapped_column(Text)
+
+
+from exchange.store import cbc_models as _cbc_models  # noqa: E402, F401  (CbC's tables on the same metadata)
+from exchange.store import dpi_models as _dpi_models  # noqa: E402, F401  (DPI's tables on the same metadata)

@@ -18,11 +18,15 @@ from sqlalchemy import Connection, Engine, update
 from exchange.logs import get_logger
 from exchange.records import (
     AccountReport,
+    CbcAdditionalInfo,
+    CbcReport,
     FIRole,
     MessageHeader,
     NilReport,
+    OtherPlatformOperator,
     PoolReport,
     Record,
+    ReportableSeller,
     ReportingFI,
     StreamItem,
 )
@@ -305,6 +309,14 @@ class _FileLoad:
                 self._groups.reporting_fi_id = fi_id
         elif isinstance(record, PoolReport):
             self._rows.add_pool_report(record, doc_record_id, self._groups.links())
+        elif isinstance(record, ReportableSeller):
+            self._rows.add_seller(record, doc_record_id, self._groups.reporting_fi_id)
+        elif isinstance(record, OtherPlatformOperator):
+            self._rows.add_other_operator(record, doc_record_id, self._groups.reporting_fi_id)
+        elif isinstance(record, CbcReport):
+            self._rows.add_cbc_report(record, doc_record_id, self._groups.reporting_fi_id)
+        elif isinstance(record, CbcAdditionalInfo):
+            self._rows.add_cbc_info(record, doc_record_id, self._groups.reporting_fi_id)
         # A NilReport is all DocSpec: its doc_record row is the whole of it.
 
     def _set_states(self, changes: dict[int, DocState]) -> None:
@@ -325,4 +337,12 @@ def _kind(record: Record) -> RecordKind:
         return RecordKind.POOL_REPORT
     if isinstance(record, NilReport):
         return RecordKind.NIL_REPORT
+    if isinstance(record, ReportableSeller):
+        return RecordKind.SELLER
+    if isinstance(record, OtherPlatformOperator):
+        return RecordKind.OTHER_OPERATOR
+    if isinstance(record, CbcReport):
+        return RecordKind.CBC_REPORT
+    if isinstance(record, CbcAdditionalInfo):
+        return RecordKind.CBC_INFO
     raise TypeError(f"not a record: {type(record).__name__}")

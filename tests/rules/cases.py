@@ -9,11 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from exchange.records import DocSpec, FIRole, MessageHeader, Party, PoolReport, Record
+from exchange.records import TIN, DocSpec, FIRole, MessageHeader, Party, PoolReport, Record
 from exchange.settings import Environment
 from exchange.states import DocState, RecordKind
 from exchange.validation.rules import MemoryHistory, ReceiverProfile
+from tests.formats import cbc_documents as cbc
+from tests.formats import dpi_documents as dpi
 from tests.rules.builders import (
     HOME,
     ISIN,
@@ -537,5 +540,93 @@ CASES: list[Case] = [
         98002,
         _fatca(account_report("LU2025BE-AR1", "FATCA1", holder=_unreadable_birth(person()))),
         _fatca(account_report("LU2025BE-AR1", "FATCA1", holder=person(born=None))),
+    ),
+]
+
+
+# ---------------------------------------------------------------------------------------- DPI v1.0
+
+
+def _dpi(*records: Record, indic: str = "DPI401", platform: Record | None = None) -> Scenario:
+    return Scenario((platform or dpi.operator(), *records), dpi.header(indic=indic))
+
+
+def _seller_tins(*tins: TIN) -> Record:
+    seller = dpi.individual_seller()
+    assert seller.identity is not None
+    return replace(seller, identity=replace(seller.identity, tins=tins))
+
+
+def _listing(**changes: Any) -> Record:
+    seller = dpi.individual_seller()
+    (listing,) = seller.listings
+    return replace(seller, listings=(replace(listing, **changes),))
+
+
+def _born(day: date) -> Record:
+    seller = dpi.individual_seller()
+    assert seller.identity is not None
+    return replace(seller, identity=replace(seller.identity, birth_date=day))
+
+
+CASES += [
+    Case(98101, _dpi(_seller_tins(TIN(""))), _dpi(_seller_tins(TIN("", unknown=True)))),
+    Case(
+        98101,
+        _dpi(platform=replace(dpi.operator(), ins=(TIN(""),))),
+        _dpi(platform=replace(dpi.operator(), ins=(TIN("", unknown=True),))),
+        name="operator",
+    ),
+    Case(98102, _dpi(replace(dpi.entity_seller(), nexus="RPONEX2")), _dpi(dpi.entity_seller())),
+    Case(
+        98103,
+        _dpi(_listing(other_property_type="Boat")),
+        _dpi(_listing(property_type="DPI910", other_property_type="Boat")),
+    ),
+    Case(98104, _dpi(dpi.individual_seller(), indic="DPI403"), _dpi(indic="DPI403")),
+    Case(98105, _dpi(_listing(rented_days=366)), _dpi(_listing(rented_days=365))),
+    Case(98106, _dpi(_born(date(1899, 12, 31))), _dpi(_born(date(1900, 1, 1)))),
+    Case(
+        98107,
+        _dpi(platform=replace(dpi.operator(), assumed_reporting=None)),
+        _dpi(platform=replace(dpi.operator(), assumed_reporting=True)),
+    ),
+]
+
+
+# ---------------------------------------------------------------------------------------- CbC v2.0
+
+
+def _cbc(*records: Record, entity: Record | None = None) -> Scenario:
+    return Scenario((entity or cbc.entity(), *(records or (cbc.report(),))), cbc.header())
+
+
+def _cbc_summary(**changes: Any) -> Record:
+    report = cbc.report()
+    return replace(report, summary=replace(report.summary, **changes))
+
+
+CASES += [
+    Case(
+        98201,
+        _cbc(_cbc_summary(revenues_total=Decimal(1))),
+        _cbc(_cbc_summary(revenues_related=Decimal(2_000_000))),
+    ),
+    Case(
+        98202,
+        _cbc(_cbc_summary(currencies=("EUR",) * 8 + ("USD",))),
+        _cbc(_cbc_summary(currencies=("USD",) * 9)),
+    ),
+    Case(98203, _cbc(_cbc_summary(employees=-1)), _cbc(_cbc_summary(employees=0))),
+    Case(
+        98204,
+        _cbc(entity=replace(cbc.entity(), period_end=date(2024, 12, 31))),
+        _cbc(entity=replace(cbc.entity(), period_end=date(2025, 1, 1))),
+    ),
+    Case(
+        50012,
+        Scenario((cbc.entity(), cbc.report()), replace(cbc.header(), receiving_countries=("NL", "FR"))),
+        Scenario((cbc.entity(), cbc.report()), replace(cbc.header(), receiving_countries=("NL", "BE"))),
+        name="cbc-several-receivers",
     ),
 ]

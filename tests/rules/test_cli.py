@@ -36,7 +36,8 @@ def test_rules_for_people(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert out.startswith(f"{len(RULES)} rules; receiving side: home BE, production environment")
     assert "60000  record  account-number-iban  (crs 2.0, crs 3.0)" in out
-    assert "50009  file    message-ref-id-reused  (crs 2.0, crs 3.0, fatca 2.0)  [needs the store]" in out
+    formats = "(cbc 2.0, crs 2.0, crs 3.0, dpi 1.0, fatca 2.0)"
+    assert f"50009  file    message-ref-id-reused  {formats}  [needs the store]" in out
     assert "note: " in out
     for rule in RULES:  # the reference the command says it shows, under every rule
         assert f"reference: {rule.reference}" in out

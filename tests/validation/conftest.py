@@ -8,6 +8,7 @@ import pytest
 from lxml import etree
 
 from exchange.formats import crs_v2, crs_v3, csm_v2, fatca_v2, load_schema
+from xsd import schema_file
 
 # Figures the equivalence tests report at the end of the run (corpus sizes and verdicts).
 
@@ -24,6 +25,26 @@ def official_crs_v2(standards_dir: Path) -> etree.XMLSchema:
 @pytest.fixture(scope="session")
 def official_fatca_v2(standards_dir: Path) -> etree.XMLSchema:
     return _official(standards_dir, "fatca_v2", "FatcaXML_v2.0.xsd")
+
+
+@pytest.fixture(scope="session")
+def official_dpi_v1(standards_dir: Path) -> etree.XMLSchema:
+    return _official(standards_dir, "dpi_v1", "DPIXML_v1.0.xsd")
+
+
+@pytest.fixture(scope="session")
+def our_dpi_v1() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(schema_file("dpi_v1", "dpi.xsd"))))
+
+
+@pytest.fixture(scope="session")
+def official_cbc_v2(standards_dir: Path) -> etree.XMLSchema:
+    return _official(standards_dir, "cbc_v2", "CbcXML_v2.0.xsd")
+
+
+@pytest.fixture(scope="session")
+def our_cbc_v2() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(schema_file("cbc_v2", "cbc.xsd"))))
 
 
 @pytest.fixture(scope="session")

@@ -390,6 +390,9 @@ def bad_values(kind: SimpleType, current: str) -> list[str]:
         values += ["1.234", "1,00", "abc", "1e3", "+1.10", ".5", "5.", "1.230", "12 34", "NaN"]
     elif base in ("integer", "positiveInteger", "nonNegativeInteger"):
         values += ["1.5", "abc", "-1", "0", "+7", "99999999999999999999999999"]
+        if kind.total_digits is not None:
+            digits = kind.total_digits
+            values += ["9" * digits, "9" * (digits + 1), "0" * (digits + 1) + "1"]
     elif base == "boolean":
         values += ["yes", "TRUE", "2", "false"]
     return values

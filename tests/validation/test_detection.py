@@ -10,10 +10,13 @@ import pytest
 from exchange.errors import ConfigError
 from exchange.formats import (
     by_namespace,
+    cbcstm_v2,
     crs_v2,
     crs_v3,
     csm_v2,
     detect,
+    dpi_v1,
+    dsm_v1,
     fatca_v2,
     find,
     load_schema,
@@ -123,7 +126,9 @@ def test_non_xml_is_a_finding_not_an_exception(data: bytes) -> None:
 
 
 def test_the_registry_holds_one_module_per_format() -> None:
-    assert set(registered()) == {crs_v2.SPEC, crs_v3.SPEC, fatca_v2.SPEC, csm_v2.SPEC}
+    assert set(registered()) == {
+        crs_v2.SPEC, crs_v3.SPEC, fatca_v2.SPEC, csm_v2.SPEC, dpi_v1.SPEC, dsm_v1.SPEC, cbcstm_v2.SPEC,
+    }  # fmt: skip
     assert find("urn:oecd:ties:crs:v2", "CRS_OECD") == crs_v2.SPEC
     assert find("urn:oecd:ties:crs:v2", "CBC_OECD") is None
     assert by_namespace("urn:oecd:ties:csm:v2") == (csm_v2.SPEC,)

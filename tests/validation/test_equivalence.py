@@ -1,4 +1,5 @@
-"""Our CRS v2.0 and FATCA v2.0 schemas give the official schemas' verdict on every document of a corpus.
+"""Our CRS v2.0, FATCA v2.0, DPI v1.0 and CbC v2.0 schemas give the official schemas' verdict on every
+document of a corpus.
 
 The corpus (see `corpus.py`) is built at test time from the official samples and from both schemas read
 as structure descriptions: generated documents of every shape, one per code value, and systematic
@@ -57,6 +58,34 @@ FATCA_V2 = Format(
     our_folder="fatca_v2",
     our_entry="fatca.xsd",
     samples=("ides/Sample.000000.00000.TA.124_Payload.xml",),
+)
+DPI_V1 = Format(
+    name="dpi_v1",
+    namespace="urn:oecd:ties:dpi:v1",
+    root="DPI_OECD",
+    version="1.0",
+    foreign_namespace="urn:oecd:ties:dpi:v2",
+    official_entry="xsd/dpi_v1/DPIXML_v1.0.xsd",
+    our_folder="dpi_v1",
+    our_entry="dpi.xsd",
+    samples=("samples/dpi/SubmissionSample.xml", "samples/dpi/SubmissionSampleAssumed.xml"),
+)
+CBC_V2 = Format(
+    name="cbc_v2",
+    namespace="urn:oecd:ties:cbc:v2",
+    root="CBC_OECD",
+    version="2.0",
+    foreign_namespace="urn:oecd:ties:cbc:v1",
+    official_entry="xsd/cbc_v2/CbcXML_v2.0.xsd",
+    our_folder="cbc_v2",
+    our_entry="cbc.xsd",
+    samples=(
+        "samples/cbc/cbcr-valid.xml",
+        "samples/cbc/cbcr-valid-2.xml",
+        "samples/cbc/cbcr-OECD0[1]-valid.xml",
+        "samples/cbc/cbcr-full-deletion.xml",
+        "samples/cbc/cbcr-partial-deletion.xml",
+    ),
 )
 
 
@@ -187,6 +216,24 @@ def test_fatca_v2_schema_gives_the_official_verdicts(
     record_property: RecordProperty,
 ) -> None:
     _check(FATCA_V2, compare(FATCA_V2, standards_dir, official_fatca_v2, our_fatca_v2), record_property)
+
+
+def test_dpi_v1_schema_gives_the_official_verdicts(
+    standards_dir: Path,
+    official_dpi_v1: etree.XMLSchema,
+    our_dpi_v1: etree.XMLSchema,
+    record_property: RecordProperty,
+) -> None:
+    _check(DPI_V1, compare(DPI_V1, standards_dir, official_dpi_v1, our_dpi_v1), record_property)
+
+
+def test_cbc_v2_schema_gives_the_official_verdicts(
+    standards_dir: Path,
+    official_cbc_v2: etree.XMLSchema,
+    our_cbc_v2: etree.XMLSchema,
+    record_property: RecordProperty,
+) -> None:
+    _check(CBC_V2, compare(CBC_V2, standards_dir, official_cbc_v2, our_cbc_v2), record_property)
 
 
 SABOTAGES = [

@@ -1,10 +1,11 @@
 """A reader of XML schemas into a small content model the corpus generator can walk.
 
-It understands what the CRS, FATCA and status-message schemas use: global and local elements, named and
-anonymous types, sequence and choice (nested, with occurrences), named groups and attribute groups,
-complexContent and simpleContent extensions, simple types restricted by enumeration, length, digits,
-ranges and patterns. Anything else raises, so a schema that outgrows the reader fails loudly instead of
-being half-understood. Test code only: the product never reads schemas this way.
+It understands what the CRS, FATCA, DPI, CbC and status-message schemas use: global and local elements,
+named and anonymous types, sequence and choice (nested, with occurrences), named groups and attribute
+groups, complexContent and simpleContent extensions, simple types restricted by enumeration, length,
+digits (fraction and total), ranges and patterns. Anything else raises, so a schema that outgrows the
+reader fails loudly instead of being half-understood. Test code only: the product never reads schemas
+this way.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class SimpleType:
     min_inclusive: int | None = None
     max_inclusive: int | None = None
     pattern: str | None = None
+    total_digits: int | None = None
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,7 @@ class SchemaModel:
             min_inclusive=_int(facets.get("minInclusive"), base.min_inclusive),
             max_inclusive=_int(facets.get("maxInclusive"), base.max_inclusive),
             pattern=facets.get("pattern", base.pattern),
+            total_digits=_int(facets.get("totalDigits"), base.total_digits),
         )
 
 

@@ -12,7 +12,18 @@ import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from exchange.records import AccountReport, DocAction, NilReport, PoolReport, Record, ReportingFI
+from exchange.records import (
+    AccountReport,
+    CbcAdditionalInfo,
+    CbcReport,
+    DocAction,
+    NilReport,
+    OtherPlatformOperator,
+    PoolReport,
+    Record,
+    ReportableSeller,
+    ReportingFI,
+)
 from exchange.states import DocState, RecordKind
 from exchange.validation.rules.history import KnownDoc
 
@@ -36,6 +47,14 @@ def record_kind(record: Record) -> RecordKind:
         return RecordKind.POOL_REPORT
     if isinstance(record, NilReport):
         return RecordKind.NIL_REPORT
+    if isinstance(record, ReportableSeller):
+        return RecordKind.SELLER
+    if isinstance(record, OtherPlatformOperator):
+        return RecordKind.OTHER_OPERATOR
+    if isinstance(record, CbcReport):
+        return RecordKind.CBC_REPORT
+    if isinstance(record, CbcAdditionalInfo):
+        return RecordKind.CBC_INFO
     raise TypeError(f"not a record: {type(record).__name__}")
 
 

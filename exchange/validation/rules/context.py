@@ -7,7 +7,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from exchange.records import AccountReport, FIRole, MessageHeader, NilReport, PoolReport, Record, ReportingFI
+from exchange.records import (
+    AccountReport,
+    CbcAdditionalInfo,
+    CbcReport,
+    FIRole,
+    MessageHeader,
+    NilReport,
+    OperatorRole,
+    OtherPlatformOperator,
+    PoolReport,
+    Record,
+    ReportableSeller,
+    ReportingFI,
+)
 from exchange.settings import Environment, Settings
 from exchange.validation.rules.history import History
 
@@ -70,7 +83,7 @@ def is_country(party: str) -> bool:
 def element_name(record: Record) -> str:
     """The element a record was read from, as a FieldPath starts."""
     if isinstance(record, ReportingFI):
-        return {FIRole.SPONSOR: "Sponsor", FIRole.INTERMEDIARY: "Intermediary"}.get(
+        return record.element or {FIRole.SPONSOR: "Sponsor", FIRole.INTERMEDIARY: "Intermediary"}.get(
             record.role, "ReportingFI"
         )
     if isinstance(record, AccountReport):
@@ -79,6 +92,16 @@ def element_name(record: Record) -> str:
         return "PoolReport"
     if isinstance(record, NilReport):
         return "NilReport"
+    if isinstance(record, ReportableSeller):
+        return "ReportableSeller"
+    if isinstance(record, CbcReport):
+        return "CbcReports"
+    if isinstance(record, CbcAdditionalInfo):
+        return "AdditionalInfo"
+    if isinstance(record, OtherPlatformOperator):
+        return (
+            "AssumingPlatformOperator" if record.role is OperatorRole.ASSUMING else "AssumedPlatformOperator"
+        )
     raise TypeError(f"not a record: {type(record).__name__}")
 
 

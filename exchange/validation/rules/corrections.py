@@ -22,6 +22,7 @@ from exchange.validation.rules.context import RuleContext, element_name, field_p
 from exchange.validation.rules.declarations import (
     ALL_FORMATS,
     CRS,
+    DPI,
     About,
     Problem,
     Tracker,
@@ -35,7 +36,16 @@ from exchange.validation.rules.declarations import (
 _AMENDING = (DocAction.CORRECTION, DocAction.DELETION)
 _NEW_DATA = "new data"
 _CORRECTIONS = "corrections and deletions"
-_MODES = {"CRS701": _NEW_DATA, "CRS703": _NEW_DATA, "CRS702": _CORRECTIONS}
+_MODES = {
+    "CRS701": _NEW_DATA,
+    "CRS703": _NEW_DATA,
+    "CRS702": _CORRECTIONS,
+    "DPI401": _NEW_DATA,
+    "DPI403": _NEW_DATA,
+    "DPI402": _CORRECTIONS,
+    "CBC401": _NEW_DATA,
+    "CBC402": _CORRECTIONS,
+}
 _SHOWN = 3  # the stored reports an 80009 finding names
 
 
@@ -71,9 +81,11 @@ def doc_ref_id_reused(record: Record, ctx: RuleContext, chain: ChainView) -> Ite
         80001,
         "doc-ref-id-format",
         "The DocRefId must start with the sending country code.",
-        CRS,
+        CRS | DPI,
         note="The sending country is the authenticated sender of the packet, not what the header claims; "
-        "a file without its packet is checked against its TransmittingCountry.",
+        "a file without its packet is checked against its TransmittingCountry. DPI: taken over from CRS "
+        "(uncertain: the DPI schema documents DocRefId only as the sender's unique identifier; see "
+        "exchange/formats/FACTS.md).",
     )
 )
 def doc_ref_id_format(record: Record, ctx: RuleContext) -> Iterator[Problem]:
@@ -143,7 +155,13 @@ def corr_doc_ref_id_missing(record: Record, ctx: RuleContext) -> Iterator[Proble
 
 
 @record_rule(
-    About(80006, "doc-spec-corr-message-ref-id", "CorrMessageRefId is forbidden within the DocSpec.", CRS)
+    About(
+        80006,
+        "doc-spec-corr-message-ref-id",
+        "CorrMessageRefId is forbidden within the DocSpec.",
+        CRS | DPI,
+        note="DPI: its schema documents DocSpec/CorrMessageRefId as 'must not be used'.",
+    )
 )
 def doc_spec_corr_message_ref_id(record: Record, ctx: RuleContext) -> Iterator[Problem]:
     if record.doc_spec.corr_message_ref_id:
@@ -265,6 +283,8 @@ class _LoneInstitutionDeletion:
         "reporting-fi-deleted-alone",
         "A ReportingFI cannot be deleted without deleting its AccountReports.",
         ALL_FORMATS,
+        note="DPI: the PlatformOperator is the body's ReportingFI, and its sellers and other platform "
+        "operators its reports. CbC: the ReportingEntity is, and its CbcReports and AdditionalInfo.",
     )
 )
 def reporting_fi_deleted_alone(ctx: RuleContext) -> Tracker:

@@ -18,7 +18,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
-from exchange.records import AccountReport, MessageHeader, NilReport, PoolReport, Record, ReportingFI
+from exchange.records import (
+    AccountReport,
+    CbcReport,
+    MessageHeader,
+    NilReport,
+    OtherPlatformOperator,
+    PoolReport,
+    Record,
+    ReportableSeller,
+    ReportingFI,
+)
 from exchange.validation.findings import Level
 
 if TYPE_CHECKING:
@@ -30,9 +40,15 @@ Format = tuple[str, str]  # (FormatSpec.name, FormatSpec.version)
 CRS_V2: Format = ("crs", "2.0")
 CRS_V3: Format = ("crs", "3.0")
 FATCA_V2: Format = ("fatca", "2.0")
+DPI_V1: Format = ("dpi", "1.0")
+CBC_V2: Format = ("cbc", "2.0")
 CRS = frozenset({CRS_V2, CRS_V3})
 CRS_V3_ONLY = frozenset({CRS_V3})
-ALL_FORMATS = frozenset({CRS_V2, CRS_V3, FATCA_V2})
+DPI = frozenset({DPI_V1})
+CBC = frozenset({CBC_V2})
+ACCOUNT_FORMATS = frozenset({CRS_V2, CRS_V3, FATCA_V2})  # the formats that report accounts
+# Every report format: the message, correction-chain and DocSpec rules are the same for all of them.
+ALL_FORMATS = ACCOUNT_FORMATS | DPI | CBC
 
 # The source of most sentences: the OECD's user guide of the CRS status message, whose code table
 # FACTS.md §3 summarises; the v3.0 rules come from the amended CRS's update of that table.
@@ -93,7 +109,9 @@ class Rule:
 
 
 MessageCheck = Callable[[MessageHeader, "RuleContext"], Iterable[Problem]]
-R = TypeVar("R", ReportingFI, AccountReport, PoolReport, NilReport)
+R = TypeVar(
+    "R", ReportingFI, AccountReport, PoolReport, NilReport, ReportableSeller, OtherPlatformOperator, CbcReport
+)
 RecordCheck = Callable[[Any, "RuleContext"], Iterable[Problem]]
 ChainCheck = Callable[[Record, "RuleContext", "ChainView"], Iterable[Problem]]
 

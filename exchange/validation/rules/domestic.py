@@ -10,7 +10,14 @@ from collections.abc import Iterator
 
 from exchange.records import AccountReport, PoolReport
 from exchange.validation.rules.context import RuleContext, field_path
-from exchange.validation.rules.declarations import ALL_FORMATS, FATCA_V2, About, Problem, problem, record_rule
+from exchange.validation.rules.declarations import (
+    ACCOUNT_FORMATS,
+    FATCA_V2,
+    About,
+    Problem,
+    problem,
+    record_rule,
+)
 
 DOMESTIC = "This receiver's domestic rule (status-message codes 98000-98999 are for domestic use)"
 _FATCA_ONLY = frozenset({FATCA_V2})
@@ -21,7 +28,7 @@ _FATCA_ONLY = frozenset({FATCA_V2})
         98001,
         "pool-account-count-positive",
         "A PoolReport's AccountCount must be a positive number of accounts.",
-        ALL_FORMATS,
+        ACCOUNT_FORMATS,
         reference=f"{DOMESTIC}, after the IRS FATCA XML Schema v2.0 (AccountCount: xsd:positiveInteger, "
         "'the number of accounts associated with the pool report')",
         note="A pool report reports a number of accounts, so none or fewer make no report. FATCA's v2.0 "

@@ -17,6 +17,7 @@ from exchange.validation.rules.context import RuleContext, field_path, is_countr
 from exchange.validation.rules.declarations import (
     ALL_FORMATS,
     CRS,
+    DPI,
     About,
     Problem,
     Tracker,
@@ -67,12 +68,13 @@ def sender_signed(header: MessageHeader, ctx: RuleContext) -> Iterator[Problem]:
         "message-ref-id-format",
         "The MessageRefId must start with the sending country code, the reporting year and the receiving "
         "country code, followed by a unique identifier (e.g. FR2013CA123456789).",
-        CRS,
+        CRS | DPI,
         level="file",
         note="The sending country is the packet's authenticated sender (the header's TransmittingCountry "
         "for a file alone). Not applied to a domestic file (TransmittingCountry = ReceivingCountry): the "
         "format belongs to exchanges between competent authorities, and an institution reporting to its own "
-        "authority is none.",
+        "authority is none. DPI: the DPI v1.0 schema's own documentation of MessageRefId states the same "
+        "format.",
     )
 )
 def message_ref_id_format(header: MessageHeader, ctx: RuleContext) -> Iterator[Problem]:
@@ -164,13 +166,14 @@ def production_data_in_test(ctx: RuleContext) -> Tracker:
         "The message must be meant for this receiving jurisdiction (ReceivingCountry).",
         ALL_FORMATS,
         level="file",
+        note="CbC names every receiving jurisdiction: one of them must be this one.",
     )
 )
 def wrong_receiving_jurisdiction(header: MessageHeader, ctx: RuleContext) -> Iterator[Problem]:
-    if header.receiving_country != ctx.receiver.home_jurisdiction:
+    addressed = header.receiving_countries or (header.receiving_country,)
+    if ctx.receiver.home_jurisdiction not in addressed:
         yield problem(
-            f"the message is addressed to {header.receiving_country}, not to "
-            f"{ctx.receiver.home_jurisdiction}",
+            f"the message is addressed to {', '.join(addressed)}, not to {ctx.receiver.home_jurisdiction}",
             "MessageSpec/ReceivingCountry",
         )
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from exchange.validation.rules import corrections, crs_accounts, crs_v3, domestic, message
+from exchange.validation.rules import cbc, corrections, crs_accounts, crs_v3, domestic, dpi, message
 from exchange.validation.rules.declarations import Rule
 
 RULES: tuple[Rule, ...] = tuple(
     sorted(
-        (*message.RULES, *crs_accounts.RULES, *crs_v3.RULES, *corrections.RULES, *domestic.RULES),
+        (
+            *message.RULES,
+            *crs_accounts.RULES,
+            *crs_v3.RULES,
+            *corrections.RULES,
+            *domestic.RULES,
+            *dpi.RULES,
+            *cbc.RULES,
+        ),
         key=lambda rule: rule.code,
     )
 )

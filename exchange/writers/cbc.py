@@ -1,0 +1,217 @@
+"""Write a CbC v2.0 (DAC4) document from records, streaming: what a sending authority produces.
+
+Used by the tests (and, in part 2, the demo). One CbcBody: the reporting entity (a `ReportingFI`), then
+the jurisdiction reports and the additional information streamed in.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from lxml import etree
+
+from exchange.records import (
+    TIN,
+    Address,
+    CbcAdditionalInfo,
+    CbcReport,
+    DocSpec,
+    MessageHeader,
+    Name,
+    ReportingFI,
+)
+from exchange.writers.crs import _borrowed
+
+CBC = "urn:oecd:ties:cbc:v2"
+STF = "urn:oecd:ties:cbcstf:v5"
+NSMAP = {"cbc": CBC, "stf": STF}
+
+
+def _child(parent: etree._Element, name: str, text: str | None, **attributes: str | None) -> etree._Element:
+    element = etree.SubElement(parent, f"{{{CBC}}}{name}", {k: v for k, v in attributes.items() if v})
+    element.text = text
+    return element
+
+
+def _doc_spec(parent: etree._Element, spec: DocSpec) -> None:
+    element = _child(parent, "DocSpec", None)
+    for name, value in (
+        ("DocTypeIndic", spec.doc_type_indic),
+        ("DocRefId", spec.doc_ref_id),
+        ("CorrMessageRefId", spec.corr_message_ref_id),
+        ("CorrDocRefId", spec.corr_doc_ref_id),
+    ):
+        if value:
+            etree.SubElement(element, f"{{{STF}}}{name}").text = value
+
+
+def _address(parent: etree._Element, address: Address) -> None:
+    element = _child(parent, "Address", None, legalAddressType=address.legal_address_type)
+    _child(element, "CountryCode", address.country_code)
+    if address.fix is not None:
+        fix = _child(element, "AddressFix", None)
+        for name, value in (
+            ("Street", address.fix.street),
+            ("PostCode", address.fix.post_code),
+            ("City", address.fix.city),
+        ):
+            if value is not None:
+                _child(fix, name, value)
+    if address.free is not None or address.fix is None:
+        _child(element, "AddressFree", address.free or "")
+
+
+def _organisation(
+    element: etree._Element,
+    countries: Iterable[str],
+    identifiers: Iterable[TIN],
+    names: Iterable[Name],
+    addresses: Iterable[Address],
+) -> None:
+    """A CbC OrganisationParty: one TIN (NOTIN when there is none, as the standard asks), then the INs."""
+    for country in countries:
+        _child(element, "ResCountryCode", country)
+    listed = list(identifiers)
+    tin = next((found for found in listed if found.in_type is None), TIN("NOTIN"))
+    _child(element, "TIN", tin.value, issuedBy=tin.issued_by)
+    for found in listed:
+        if found.in_type is not None:
+            in_type = None if found.in_type == "IN" else found.in_type
+            _child(element, "IN", found.value, issuedBy=found.issued_by, INType=in_type)
+    for name in names:
+        _child(element, "Name", name.full or "")
+    for address in addresses:
+        _address(element, address)
+
+
+def reporting_entity_element(entity: ReportingFI) -> etree._Element:
+    element = etree.Element(f"{{{CBC}}}ReportingEntity", nsmap=NSMAP)
+    _organisation(
+        _child(element, "Entity", None), entity.res_country_codes, entity.ins, entity.names, entity.addresses
+    )
+    if entity.mne_group_name:
+        _child(element, "NameMNEGroup", entity.mne_group_name)
+    _child(element, "ReportingRole", entity.reporting_role or "CBC701")
+    period = _child(element, "ReportingPeriod", None)
+    _child(period, "StartDate", entity.period_start.isoformat() if entity.period_start else "2025-01-01")
+    _child(period, "EndDate", entity.period_end.isoformat() if entity.period_end else "2025-12-31")
+    _doc_spec(element, entity.doc_spec)
+    return element
+
+
+def _amount(parent: etree._Element, name: str, value: Decimal, currency: str) -> None:
+    _child(parent, name, str(int(value)), currCode=currency or "EUR")
+
+
+def cbc_report_element(report: CbcReport) -> etree._Element:
+    element = etree.Element(f"{{{CBC}}}CbcReports", nsmap=NSMAP)
+    _doc_spec(element, report.doc_spec)
+    _child(element, "ResCountryCode", report.res_country_code)
+    summary, currencies = report.summary, report.summary.currencies
+    block = _child(element, "Summary", None)
+    revenues = _child(block, "Revenues", None)
+    _amount(revenues, "Unrelated", summary.revenues_unrelated, currencies[0])
+    _amount(revenues, "Related", summary.revenues_related, currencies[1])
+    _amount(revenues, "Total", summary.revenues_total, currencies[2])
+    for index, (name, value) in enumerate(
+        (
+            ("ProfitOrLoss", summary.profit_or_loss),
+            ("TaxPaid", summary.tax_paid),
+            ("TaxAccrued", summary.tax_accrued),
+            ("Capital", summary.capital),
+            ("Earnings", summary.earnings),
+        ),
+        start=3,
+    ):
+        _amount(block, name, value, currencies[index])
+    _child(block, "NbEmployees", str(summary.employees))
+    _amount(block, "Assets", summary.assets, currencies[8])
+    for entity in report.entities:
+        holder = _child(element, "ConstEntities", None)
+        party = entity.party
+        _organisation(
+            _child(holder, "ConstEntity", None),
+            party.res_country_codes,
+            party.tins,
+            party.names,
+            party.addresses,
+        )
+        if entity.role:
+            _child(holder, "Role", entity.role)
+        if entity.incorp_country_code:
+            _child(holder, "IncorpCountryCode", entity.incorp_country_code)
+        for activity in entity.biz_activities or ("CBC513",):
+            _child(holder, "BizActivities", activity)
+        if entity.other_entity_info:
+            _child(holder, "OtherEntityInfo", entity.other_entity_info)
+    return element
+
+
+def additional_info_element(info: CbcAdditionalInfo) -> etree._Element:
+    element = etree.Element(f"{{{CBC}}}AdditionalInfo", nsmap=NSMAP)
+    _doc_spec(element, info.doc_spec)
+    for text in info.other_info or ("-",):
+        _child(element, "OtherInfo", text)
+    for country in info.res_country_codes:
+        _child(element, "ResCountryCode", country)
+    for ref in info.summary_refs:
+        _child(element, "SummaryRef", ref)
+    return element
+
+
+def _message_spec(header: MessageHeader) -> etree._Element:
+    element = etree.Element(f"{{{CBC}}}MessageSpec", nsmap=NSMAP)
+    if header.sending_company_in:
+        _child(element, "SendingEntityIN", header.sending_company_in)
+    _child(element, "TransmittingCountry", header.transmitting_country)
+    for country in header.receiving_countries or (header.receiving_country,):
+        _child(element, "ReceivingCountry", country)
+    _child(element, "MessageType", "CBC")
+    if header.warning:
+        _child(element, "Warning", header.warning)
+    if header.contact:
+        _child(element, "Contact", header.contact)
+    _child(element, "MessageRefId", header.message_ref_id)
+    _child(element, "MessageTypeIndic", header.message_type_indic or "CBC401")
+    for corrected in header.corr_message_ref_ids:
+        _child(element, "CorrMessageRefId", corrected)
+    _child(element, "ReportingPeriod", header.reporting_period.isoformat())
+    _child(element, "Timestamp", header.timestamp.strftime("%Y-%m-%dT%H:%M:%S"))
+    return element
+
+
+def write_cbc(
+    target: Path | BinaryIO,
+    header: MessageHeader,
+    entity: ReportingFI,
+    reports: Iterable[CbcReport],
+    infos: Iterable[CbcAdditionalInfo] = (),
+) -> None:
+    """One CbcBody: the reporting entity, its jurisdiction reports, its additional information."""
+    handle: AbstractContextManager[Any] = target.open("wb") if isinstance(target, Path) else _borrowed(target)
+    with handle as out, etree.xmlfile(out, encoding="UTF-8") as xml:
+        xml.write_declaration()
+        with xml.element(f"{{{CBC}}}CBC_OECD", {"version": "2.0"}, nsmap=NSMAP):
+            xml.write(_message_spec(header))
+            with xml.element(f"{{{CBC}}}CbcBody"):
+                xml.write(reporting_entity_element(entity))
+                for report in reports:
+                    xml.write(cbc_report_element(report))
+                for info in infos:
+                    xml.write(additional_info_element(info))
+
+
+def cbc_bytes(
+    header: MessageHeader,
+    entity: ReportingFI,
+    reports: Iterable[CbcReport],
+    infos: Iterable[CbcAdditionalInfo] = (),
+) -> bytes:
+    buffer = io.BytesIO()
+    write_cbc(buffer, header, entity, reports, infos)
+    return buffer.getvalue()
