@@ -6,7 +6,7 @@ each question once per batch instead of once per party.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from exchange.reconcile.blocking import query_keys
 from exchange.reconcile.comparisons import NULL
@@ -165,21 +165,10 @@ class Matcher:
         decisions = []
         for query, confirmed in doubted:
             owner = owner_of[query.ref].ref
-            namesakes = sorted(
-                (s for s in scored[query.ref].values() if s.ref != owner and _agrees_everywhere(s)),
-                key=lambda s: s.weight,
-                reverse=True,
-            )
-            if not namesakes:
+            if any(s.ref != owner and _agrees_everywhere(s) for s in scored[query.ref].values()):
+                decisions.append(self._decide(query, scored[query.ref], owner_of[query.ref]))
+            else:
                 decisions.append(confirmed)
-                continue
-            conflict = self._decide(query, scored[query.ref], owner_of[query.ref])
-            note = (
-                "the home TIN belongs to this taxpayer, whose given name differs, while taxpayer "
-                f"{namesakes[0].ref} agrees on every field"
-            )
-            explanation = conflict.explanation | {"tin": note, "agrees_on_every_field": namesakes[0].ref}
-            decisions.append(replace(conflict, explanation=explanation))
         return decisions
 
     # -- record linkage ---------------------------------------------------------------------------
@@ -272,6 +261,23 @@ class Matcher:
             )
         return Decision(query.ref, DecisionKind.NO_MATCH, Method.LINKAGE, explanation=notes)
 
+    def _naming(
+        self,
+        namesake: Scored,
+        ranked: Sequence[Scored],
+        probabilities: Sequence[float],
+        others: tuple[Candidate, ...],
+        kind: PartyKind,
+    ) -> tuple[Candidate, ...]:
+        """The candidates with the namesake first: named whatever its probability, which the owner's
+        TIN agreement holds down."""
+        if any(c.taxpayer_id == namesake.ref for c in others):
+            return others
+        probability = next(p for s, p in zip(ranked, probabilities, strict=True) if s is namesake)
+        weight = namesake.weight + self.scorer.prior_weight(kind)
+        named = Candidate(namesake.ref, weight, probability, self.scorer.explain(kind, namesake))
+        return (named, *others)[: self.policy.max_candidates]
+
     def _conflict(
         self,
         query: Query,
@@ -288,6 +294,14 @@ class Matcher:
         for scored, probability in zip(ranked, probabilities, strict=True):
             if scored.ref == owner:
                 explanation = self.scorer.explain(kind, scored) | {"tin": note}
+                namesake = _namesake(kind, scored, ranked)
+                if namesake is not None:
+                    explanation |= {
+                        "tin": "the home TIN belongs to this taxpayer, whose given name differs, while "
+                        f"taxpayer {namesake.ref} agrees on every field",
+                        "agrees_on_every_field": namesake.ref,
+                    }
+                    others = self._naming(namesake, ranked, probabilities, others, kind)
                 return Decision(
                     query.ref,
                     DecisionKind.CONFLICT,
@@ -302,6 +316,14 @@ class Matcher:
         return Decision(
             query.ref, DecisionKind.CONFLICT, Method.TIN, owner, explanation=explanation, candidates=others
         )
+
+
+def _namesake(kind: PartyKind, owner: Scored, ranked: Sequence[Scored]) -> Scored | None:
+    """The best other taxpayer agreeing with the party on every field, when the TIN's owner has
+    another given name: a sibling's or a parent's TIN was reported (the issue's conflict)."""
+    if not _another_given_name(kind, owner):
+        return None
+    return next((s for s in ranked if s.ref != owner.ref and _agrees_everywhere(s)), None)
 
 
 _TIN_NOTES = {

@@ -12,19 +12,21 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select
 
+from exchange.errors import ExchangeError
 from exchange.logs import get_logger
 from exchange.reconcile.awaiting import registry_loaded
 from exchange.reconcile.db_source import DatabaseSource, chunked
 from exchange.reconcile.decisions import Decision, DecisionKind, MatchPolicy, Method
-from exchange.reconcile.matcher import Matcher, query_of_party
+from exchange.reconcile.matcher import Matcher, Query, query_of_party
 from exchange.reconcile.model import MODEL_VERSION
 from exchange.reconcile.models import PartyMatch
-from exchange.reconcile.training import trained_models
+from exchange.reconcile.training import store_model, train, trained_models
 from exchange.records import TIN, Address, AddressFix, Name, Party, PartyKind
 from exchange.settings import Settings
 from exchange.store.models import AccountReportRow, PartyAddressRow, PartyNameRow, PartyRow, PartyTinRow
 
 BATCH_PARTIES = 500
+TRAINING_PARTIES = 50_000  # stored parties EM learns from: plenty for a dozen probabilities per field
 
 log = get_logger(__name__)
 
@@ -223,3 +225,37 @@ def rematch(engine: Engine, settings: Settings, file_ids: Sequence[int] | None =
         total.add(reconcile_file(engine, file_id, settings))
     log.info("rematch done", **total.to_dict())
     return total
+
+
+def _training_queries(connection: Connection, home: str) -> list[Query]:
+    """The first TRAINING_PARTIES stored parties, file by file, as the matcher reads them."""
+    queries: list[Query] = []
+    file_ids = connection.execute(
+        select(AccountReportRow.file_id).distinct().order_by(AccountReportRow.file_id)
+    )
+    for file_id in file_ids.scalars().all():
+        for batch in _party_pages(connection, file_id):
+            queries += [query_of_party(len(queries) + i, party, home) for i, (_, party) in enumerate(batch)]
+            if len(queries) >= TRAINING_PARTIES:
+                return queries
+    return queries
+
+
+def train_models(engine: Engine, settings: Settings, seed: int = 0) -> dict[str, Any]:
+    """Train the linkage model of each kind on the registry and the stored parties (EM, u from random
+    pairs, the declared values as prior and fallback) and store each under a new version, which the
+    decisions from then on use and name. Per kind: the version and what the training did."""
+    home = settings.home_jurisdiction
+    result: dict[str, Any] = {}
+    with engine.begin() as connection:
+        if not registry_loaded(connection):
+            raise ExchangeError("no registry loaded: load it with `exchange registry load` before training")
+        queries = _training_queries(connection, home)
+        for kind in PartyKind:
+            model, training = train(
+                connection, home, kind, queries, seed=seed, max_block_size=settings.reconcile_max_block_size
+            )
+            stored = store_model(connection, model, training)
+            result[kind.value] = {"version": stored.version, **training.to_dict()}
+    log.info("linkage models trained", versions={kind: r["version"] for kind, r in result.items()})
+    return result
