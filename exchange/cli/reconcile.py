@@ -9,7 +9,7 @@ import click
 from exchange.cli.context import CliContext, emit, json_option, pass_context
 from exchange.cli.store_access import open_store
 from exchange.reconcile.awaiting import files_awaiting, registry_notice
-from exchange.reconcile.service import files_with_reports, rematch
+from exchange.reconcile.service import files_with_reports, rematch, train_models
 
 
 def _human(result: dict[str, Any]) -> str:
@@ -21,6 +21,23 @@ def _human(result: dict[str, Any]) -> str:
     )
 
 
+def _trained(result: dict[str, Any]) -> str:
+    lines = []
+    for kind, trained in result.items():
+        sessions = "; ".join(
+            f"{name}: {session['pairs']} pairs, "
+            + (session["result"] if "result" in session else f"{session['iterations']} EM iterations")
+            for name, session in trained["sessions"].items()
+        )
+        lines.append(
+            f"{kind}: model {trained['version']} ({trained['random_pairs']} random pairs; {sessions})"
+        )
+    lines.append(
+        "decisions from now on use these models: `exchange reconcile --rematch` applies them to stored files"
+    )
+    return "\n".join(lines)
+
+
 @click.command("reconcile")
 @click.option("--file", "file_ids", type=int, multiple=True, help="Reconcile this stored file (repeatable).")
 @click.option(
@@ -29,18 +46,29 @@ def _human(result: dict[str, Any]) -> str:
     is_flag=True,
     help="Recompute every file's decisions (after a registry update).",
 )
+@click.option(
+    "--train",
+    is_flag=True,
+    help="Instead: train the linkage model (EM on the registry and the stored parties) and store it as "
+    "a new version, which later decisions use.",
+)
 @json_option
 @pass_context
 def reconcile_command(
-    context: CliContext, file_ids: tuple[int, ...], everything: bool, as_json: bool
+    context: CliContext, file_ids: tuple[int, ...], everything: bool, train: bool, as_json: bool
 ) -> None:
     """Match reported parties to the registry: the files given, every file with --rematch, and by
     default the stored files without decisions yet (new, or reconciled before the registry was loaded).
 
     With an empty registry nothing is matched: the parties are recorded as awaiting it."""
     settings = context.settings
+    if train and (file_ids or everything):
+        raise click.UsageError("--train trains the model only: run --file or --rematch after it")
     engine = open_store(settings)
     try:
+        if train:
+            emit(train_models(engine, settings), as_json, _trained)
+            return
         if everything:
             chosen = files_with_reports(engine)
         elif file_ids:

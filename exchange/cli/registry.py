@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +14,13 @@ import click
 from exchange.cli.context import CliContext, emit, json_option, pass_context
 from exchange.cli.store_access import open_store
 from exchange.errors import ExchangeError
+from exchange.registry.bulk import bulk_load
 from exchange.registry.columns import TABLES, detect_table
-from exchange.registry.export import write_population, write_reports
-from exchange.registry.load import LoadReport, load_file, load_population
+from exchange.registry.export import PopulationWriter, write_reports
+from exchange.registry.load import LoadReport, load_file
 from exchange.registry.readers import open_source
-from exchange.registry.synthetic.population import generate_population
-from exchange.registry.synthetic.reports import generate_reports
+from exchange.registry.synthetic.population import Population, iter_population
+from exchange.registry.synthetic.reports import chunk_seed, generate_reports
 
 _SHOWN_REJECTS = 20
 
@@ -107,6 +109,17 @@ def _generate_summary(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _generate_and_load(context: CliContext, chunks: Iterator[Population], on_progress: Any) -> int:
+    """Load the population as it is generated (COPY or executemany into an empty registry): the rows
+    written to the registry's tables."""
+    engine = open_store(context.settings)
+    try:
+        report = bulk_load(engine, chunks, on_progress=on_progress)
+    finally:
+        engine.dispose()
+    return sum(rows for table, rows in report.rows.items() if table != "taxpayer_link")
+
+
 @registry_group.command("generate")
 @click.option(
     "--size", type=click.IntRange(min=1), default=10_000, show_default=True, help="Taxpayers to generate."
@@ -149,28 +162,39 @@ def generate_command(
     settings = context.settings
     if settings.home_jurisdiction != "BE":
         raise ExchangeError("the synthetic registry models Belgium: set the home jurisdiction to BE")
-    population = generate_population(size, seed, year=year, abroad=countries)
-    files = write_population(population, directory, fmt)
-    report_info: dict[str, Any] = {}
-    for sender in countries:
-        reports = generate_reports(population, sender, seed)
-        write_reports(reports, directory, sender)
-        truths = [truth for item in reports for truth in item.truth]
-        report_info[sender] = {
-            "reports": len(reports),
-            "parties": len(truths),
-            "unregistered": sum(truth is None for truth in truths),
-        }
+    writer = PopulationWriter(directory, fmt)
+    report_info = {sender: {"reports": 0, "parties": 0, "unregistered": 0} for sender in countries}
+    made = 0
+
+    def chunks() -> Iterator[Population]:
+        """The population a chunk at a time, its files and reports written as it goes by."""
+        nonlocal made
+        for index, chunk in enumerate(iter_population(size, seed, year=year, abroad=countries)):
+            writer.write(chunk)
+            for sender in countries:
+                reports = generate_reports(chunk, sender, chunk_seed(seed, index))
+                write_reports(reports, directory, sender, append=index > 0)
+                truths = [truth for item in reports for truth in item.truth]
+                info = report_info[sender]
+                info["reports"] += len(reports)
+                info["parties"] += len(truths)
+                info["unregistered"] += sum(truth is None for truth in truths)
+            made += len(chunk.taxpayers)
+            yield chunk
+
     loaded = 0
-    if load_now:
-        engine = open_store(settings)
-        try:
-            loaded = sum(r.rows_written for r in load_population(engine, population))
-        finally:
-            engine.dispose()
+    try:
+        with click.progressbar(length=size, label="generating", file=sys.stderr) as bar:
+            if load_now:
+                loaded = _generate_and_load(context, chunks(), bar.update)
+            else:
+                for chunk in chunks():
+                    bar.update(len(chunk.taxpayers))
+    finally:
+        files = writer.close()
     result = {
         "directory": str(directory),
-        "taxpayers": len(population.taxpayers),
+        "taxpayers": made,
         "files": {table: str(path) for table, path in files.items()},
         "reports": report_info,
         "loaded": loaded,

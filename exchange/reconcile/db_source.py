@@ -1,21 +1,30 @@
-"""The registry in the database as a candidate source: blocking keys by index, profiles on demand."""
+"""The registry in the database as a candidate source: the linkage index (taxpayer_link) joined with
+each batch's TINs and blocking keys, a few indexed queries per batch of reported parties.
+
+Nothing of the registry is held in process memory beyond the candidates of the batches at hand, so a
+national registry of 12 million people costs what a small one does: each question is an index look-up
+whose answer is bounded by the block cap.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import TypeVar
 
 from sqlalchemy import Connection, func, select
 
 from exchange.reconcile.blocking import BlockKey
-from exchange.reconcile.profile import AddressKey, Profile, address_key, taxpayer_profile
-from exchange.registry.models import Taxpayer, TaxpayerAddress, TaxpayerBlockKey
+from exchange.reconcile.link_index import PROFILE_COLUMNS, row_profile
+from exchange.reconcile.profile import Profile
+from exchange.registry.models import TAXPAYER_LINK, NameFrequency, Taxpayer
 
 _CHUNK = 500  # bound parameters per IN list: far below SQLite's and PostgreSQL's limits
-_CACHED_PROFILES = 100_000  # a large file's candidates must not pile up in memory
 
 T = TypeVar("T")
+
+_LINK = TAXPAYER_LINK.c
+_PROFILE = [_LINK[name] for name in PROFILE_COLUMNS] + [_LINK.addresses]
 
 
 def chunked(values: Iterable[T], size: int = _CHUNK) -> Iterator[list[T]]:
@@ -30,32 +39,11 @@ def chunked(values: Iterable[T], size: int = _CHUNK) -> Iterator[list[T]]:
 
 
 def load_profiles(connection: Connection, ids: Collection[int]) -> dict[int, Profile]:
-    """Profiles of taxpayers by id, each with its residence history (current address first)."""
-    histories: dict[int, list[AddressKey]] = defaultdict(list)
+    """Profiles of taxpayers by id, read from the linkage index."""
     found: dict[int, Profile] = {}
     for batch in chunked(sorted(ids)):
-        addresses = connection.execute(
-            select(TaxpayerAddress)
-            .where(TaxpayerAddress.taxpayer_id.in_(batch))
-            .order_by(
-                TaxpayerAddress.taxpayer_id,
-                TaxpayerAddress.valid_to.is_not(None),
-                TaxpayerAddress.valid_from.desc(),
-            )
-        )
-        for a in addresses:
-            histories[a.taxpayer_id].append(address_key(a.post_code, a.city, a.street, a.house_number))
-        for t in connection.execute(select(Taxpayer).where(Taxpayer.id.in_(batch))):
-            found[t.id] = taxpayer_profile(
-                t.id,
-                t.kind,
-                t.national_id,
-                given_names=t.given_names,
-                family_name=t.family_name,
-                organisation_name=t.organisation_name,
-                birth=t.birth_date,
-                addresses=histories.get(t.id, ()),
-            )
+        for row in connection.execute(select(*_PROFILE).where(_LINK.taxpayer_id.in_(batch))).mappings():
+            found[row["taxpayer_id"]] = row_profile(row)
     return found
 
 
@@ -65,59 +53,65 @@ class DatabaseSource:
     def __init__(self, connection: Connection, home: str) -> None:
         self.connection = connection
         self.home = home
-        self._profiles: dict[int, Profile] = {}
         self._size: int | None = None
+        self.rows_read = 0  # index rows read for candidates: what the block cap bounds
+        self.statements = 0
 
     def registry_size(self) -> int:
         if self._size is None:
-            self._size = self.connection.execute(select(func.count()).select_from(Taxpayer)).scalar_one()
+            self.statements += 1
+            self._size = self.connection.execute(select(func.count()).select_from(TAXPAYER_LINK)).scalar_one()
         return self._size
 
-    def owners(self, tins: Collection[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
+    def owners(self, tins: Collection[str]) -> dict[str, Profile]:
+        """The exact-TIN match: the batch's home TINs joined with the registry's national ids, each
+        owner's profile read from the linkage index in the same query."""
+        found: dict[str, Profile] = {}
         for batch in chunked(sorted(tins)):
-            query = select(Taxpayer.national_id, Taxpayer.id).where(
-                Taxpayer.country == self.home, Taxpayer.national_id.in_(batch)
+            query = (
+                select(Taxpayer.national_id, *_PROFILE)
+                .join(TAXPAYER_LINK, _LINK.taxpayer_id == Taxpayer.id)
+                .where(Taxpayer.country == self.home, Taxpayer.national_id.in_(batch))
             )
-            found.update(
-                {national_id: taxpayer_id for national_id, taxpayer_id in self.connection.execute(query)}
-            )
+            self.statements += 1
+            for row in self.connection.execute(query).mappings():
+                found[row["national_id"]] = row_profile(row)
         return found
 
-    def lookup(self, keys: Collection[BlockKey], max_block_size: int) -> dict[BlockKey, Sequence[int]]:
+    def lookup(self, keys: Collection[BlockKey], max_block_size: int) -> dict[BlockKey, Sequence[Profile]]:
+        """The taxpayers under each blocking key; a key shared by more taxpayers than
+        `max_block_size` is counted in the index (its rows never read) and left out."""
         by_rule: dict[str, list[str]] = defaultdict(list)
         for rule, key in keys:
             by_rule[rule].append(key)
-        found: dict[BlockKey, list[int]] = defaultdict(list)
+        found: dict[BlockKey, list[Profile]] = defaultdict(list)
         for rule, values in by_rule.items():
+            column = _LINK[f"k_{rule}"]
             for batch in chunked(sorted(values)):
-                query = select(TaxpayerBlockKey.key, TaxpayerBlockKey.taxpayer_id).where(
-                    TaxpayerBlockKey.rule == rule, TaxpayerBlockKey.key.in_(batch)
-                )
-                for key, taxpayer_id in self.connection.execute(query):
-                    found[(rule, key)].append(taxpayer_id)
-        return {key: ids for key, ids in found.items() if len(ids) <= max_block_size}
+                sizes = select(column, func.count()).where(column.in_(batch)).group_by(column)
+                self.statements += 1
+                small = [key for key, size in self.connection.execute(sizes) if size <= max_block_size]
+                if not small:
+                    continue
+                self.statements += 1
+                rows = self.connection.execute(select(column, *_PROFILE).where(column.in_(small)))
+                for row in rows.mappings():
+                    self.rows_read += 1
+                    found[(rule, row[column.name])].append(row_profile(row))
+        return dict(found)
 
-    def profiles(self, ids: Collection[int]) -> Mapping[int, Profile]:
-        missing = [i for i in ids if i not in self._profiles]
-        if missing and len(self._profiles) + len(missing) > _CACHED_PROFILES:
-            self._profiles = {i: self._profiles[i] for i in ids if i in self._profiles}
-        if missing:
-            self._profiles.update(load_profiles(self.connection, missing))
-        return self._profiles
-
-    def frequencies(self, keys: Collection[BlockKey]) -> dict[BlockKey, int]:
-        counts: dict[BlockKey, int] = dict.fromkeys(keys, 0)
-        by_rule: dict[str, list[str]] = defaultdict(list)
-        for rule, key in keys:
-            by_rule[rule].append(key)
-        for rule, values in by_rule.items():
+    def frequencies(self, names: Collection[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """How many taxpayers carry each (field, folded name)."""
+        counts: dict[tuple[str, str], int] = dict.fromkeys(names, 0)
+        by_field: dict[str, list[str]] = defaultdict(list)
+        for field_name, value in names:
+            by_field[field_name].append(value)
+        for field_name, values in by_field.items():
             for batch in chunked(sorted(values)):
-                query = (
-                    select(TaxpayerBlockKey.key, func.count())
-                    .where(TaxpayerBlockKey.rule == rule, TaxpayerBlockKey.key.in_(batch))
-                    .group_by(TaxpayerBlockKey.key)
+                query = select(NameFrequency.value, NameFrequency.count).where(
+                    NameFrequency.field == field_name, NameFrequency.value.in_(batch)
                 )
-                for key, count in self.connection.execute(query):
-                    counts[(rule, key)] = count
+                self.statements += 1
+                for value, count in self.connection.execute(query):
+                    counts[(field_name, value)] = count
         return counts

@@ -5,10 +5,10 @@ each question once per batch instead of once per party.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from exchange.reconcile.blocking import FREQUENCY_RULES, BlockKey, query_keys
+from exchange.reconcile.blocking import query_keys
 from exchange.reconcile.comparisons import NULL
 from exchange.reconcile.decisions import (
     Candidate,
@@ -21,11 +21,23 @@ from exchange.reconcile.decisions import (
 from exchange.reconcile.model import LinkageModel, default_model
 from exchange.reconcile.profile import Profile, party_profile
 from exchange.reconcile.scoring import Frequencies, Scored, Scorer
-from exchange.reconcile.sources import CandidateSource
+from exchange.reconcile.sources import CandidateSource, frequency_names
 from exchange.records import Party, PartyKind
 from exchange.registry.identifiers import normalize_tin
 
 _BIRTH_DATE_AGREES = {NULL, 0, 1}  # missing, exact, or a typo: anything else contradicts a TIN
+_ANOTHER_GIVEN_NAME = {2, 4}  # merely similar, or different (not a typo, an initial or a middle name)
+_AGREES = {NULL, 0, 1}  # missing, exact, or one typo away
+
+
+def _another_given_name(kind: PartyKind, scored: Scored) -> bool:
+    return kind is PartyKind.INDIVIDUAL and scored.levels[0] in _ANOTHER_GIVEN_NAME
+
+
+def _agrees_everywhere(scored: Scored) -> bool:
+    """Every field but the TIN (which is someone else's) exact or a typo away, or missing."""
+    given, family, birth, address, _ = scored.levels
+    return all(level in _AGREES for level in (given, family, birth, address))
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,64 +85,96 @@ class Matcher:
         for kind in PartyKind:
             chosen.setdefault(kind, default_model(kind))
         self.scorer = Scorer(chosen, Frequencies(source.registry_size()))
-        self._known_frequencies: set[BlockKey] = set()
+        self._known_frequencies: set[tuple[str, str]] = set()
+        self.pairs_scored = 0  # candidate pairs compared field by field, for the benchmark
+
+    def version(self, kind: PartyKind) -> str:
+        """The version of the model that decides about parties of this kind."""
+        return self.scorer.models[kind].version
 
     def match(self, queries: Sequence[Query]) -> list[Decision]:
         """One decision per query, in the same order."""
         owners = self.source.owners({tin for query in queries for tin in query.home_tins})
         swapped = {q.ref: q.profile.swapped() for q in queries if q.profile.kind is PartyKind.INDIVIDUAL}
         decisions: dict[int, Decision] = {}
-        owner_of: dict[int, int] = {}
+        owner_of: dict[int, Profile] = {}
         for query in queries:
             owner = next((owners[tin] for tin in query.home_tins if tin in owners), None)
             if owner is not None:
                 owner_of[query.ref] = owner
-        self._load([*owner_of.values()])
+        self._count_names(owner_of.values())
         linkage: list[Query] = []
+        doubted: list[tuple[Query, Decision]] = []
         for query in queries:
-            if query.ref in owner_of:
-                confirmed = self._confirm_owner(query, owner_of[query.ref], swapped.get(query.ref))
-                if confirmed is not None:
-                    decisions[query.ref] = confirmed
-                    continue
-            linkage.append(query)
+            owner = owner_of.get(query.ref)
+            confirmed = None if owner is None else self._confirm_owner(query, owner, swapped.get(query.ref))
+            if confirmed is None:
+                linkage.append(query)
+            elif _another_given_name(query.profile.kind, confirmed[1]):
+                doubted.append((query, confirmed[0]))
+            else:
+                decisions[query.ref] = confirmed[0]
         for decision in self._link(linkage, swapped, owner_of):
+            decisions[decision.ref] = decision
+        for decision in self._check_namesakes(doubted, swapped, owner_of):
             decisions[decision.ref] = decision
         return [decisions[query.ref] for query in queries]
 
     # -- exact TIN --------------------------------------------------------------------------------
 
-    def _confirm_owner(self, query: Query, owner: int, swapped: Profile | None) -> Decision | None:
+    def _confirm_owner(
+        self, query: Query, owner: Profile, swapped: Profile | None
+    ) -> tuple[Decision, Scored] | None:
         """A match when the owner's name and birth date agree with the party's; None sends the party
         to linkage, which reports it as a conflict with candidates."""
         kind = query.profile.kind
-        candidate = self.source.profiles([owner]).get(owner)
-        if candidate is None or candidate.kind is not kind:
+        if owner.kind is not kind:
             return None
-        scored = self.scorer.score(query.profile, candidate, swapped)
+        scored = self._score(query.profile, owner, swapped)
         if not self._agrees(kind, scored):
             return None
         explanation = self.scorer.explain(kind, scored) | {"tin": "home TIN found in the registry"}
         probability = posterior([scored.weight], self.scorer.prior_weight(kind))[0]
-        return Decision(
+        decision = Decision(
             query.ref,
             DecisionKind.MATCH,
             Method.TIN,
-            owner,
+            owner.ref,
             scored.weight + self.scorer.prior_weight(kind),
             probability,
             explanation,
         )
+        return decision, scored
 
     def _agrees(self, kind: PartyKind, scored: Scored) -> bool:
         if self.scorer.name_weight(kind, scored) < 0:
             return False
         return kind is PartyKind.ORGANISATION or scored.levels[2] in _BIRTH_DATE_AGREES
 
+    def _check_namesakes(
+        self,
+        doubted: Sequence[tuple[Query, Decision]],
+        swapped: Mapping[int, Profile],
+        owner_of: Mapping[int, Profile],
+    ) -> list[Decision]:
+        """The TIN's owner has another given name: if another taxpayer agrees with the party on every
+        field (a sibling's or a parent's TIN was reported), the party is a conflict naming both, not
+        the owner; otherwise the owner's match stands."""
+        scored: dict[int, dict[int, Scored]] = {query.ref: {} for query, _ in doubted}
+        self._score_stage([query for query, _ in doubted], 1, swapped, scored)
+        decisions = []
+        for query, confirmed in doubted:
+            owner = owner_of[query.ref].ref
+            if any(s.ref != owner and _agrees_everywhere(s) for s in scored[query.ref].values()):
+                decisions.append(self._decide(query, scored[query.ref], owner_of[query.ref]))
+            else:
+                decisions.append(confirmed)
+        return decisions
+
     # -- record linkage ---------------------------------------------------------------------------
 
     def _link(
-        self, queries: Sequence[Query], swapped: Mapping[int, Profile], owner_of: Mapping[int, int]
+        self, queries: Sequence[Query], swapped: Mapping[int, Profile], owner_of: Mapping[int, Profile]
     ) -> list[Decision]:
         decisions: dict[int, Decision] = {}
         scored: dict[int, dict[int, Scored]] = {query.ref: {} for query in queries}
@@ -146,6 +190,10 @@ class Matcher:
             pending = still_open
         return [decisions[query.ref] for query in queries]
 
+    def _score(self, query: Profile, candidate: Profile, swapped: Profile | None) -> Scored:
+        self.pairs_scored += 1
+        return self.scorer.score(query, candidate, swapped)
+
     def _score_stage(
         self,
         queries: Sequence[Query],
@@ -153,54 +201,35 @@ class Matcher:
         swapped: Mapping[int, Profile],
         scored: dict[int, dict[int, Scored]],
     ) -> None:
+        if not queries:
+            return
         keys_of = {q.ref: query_keys(q.profile, stage) for q in queries}
         found = self.source.lookup(
             {key for keys in keys_of.values() for key in keys}, self.policy.max_block_size
         )
-        candidates_of: dict[int, set[int]] = {}
-        for query in queries:
-            ids: set[int] = set()
-            for key in keys_of[query.ref]:
-                ids.update(found.get(key, ()))
-            candidates_of[query.ref] = ids - scored[query.ref].keys()
-        profiles = self._load({i for ids in candidates_of.values() for i in ids})
+        self._count_names(p for profiles in found.values() for p in profiles)
         for query in queries:
             mine = scored[query.ref]
-            for taxpayer_id in candidates_of[query.ref]:
-                candidate = profiles[taxpayer_id]
-                if candidate.kind is query.profile.kind:
-                    mine[taxpayer_id] = self.scorer.score(query.profile, candidate, swapped.get(query.ref))
+            for key in keys_of[query.ref]:
+                for candidate in found.get(key, ()):
+                    if candidate.ref not in mine and candidate.kind is query.profile.kind:
+                        mine[candidate.ref] = self._score(query.profile, candidate, swapped.get(query.ref))
 
-    def _load(self, ids: Collection[int]) -> Mapping[int, Profile]:
-        """The candidates' profiles, with the registry frequencies of their names known to the scorer."""
-        profiles = self.source.profiles(list(ids))
-        wanted: set[BlockKey] = set()
-        for taxpayer_id in ids:
-            profile = profiles.get(taxpayer_id)
-            if profile is None:
-                continue
-            for rule, value in (
-                ("giv", profile.given),
-                ("fam", profile.family),
-                ("org", profile.organisation),
-            ):
-                if value and (rule, value) not in self._known_frequencies:
-                    wanted.add((rule, value))
+    def _count_names(self, profiles: Iterable[Profile]) -> None:
+        """Make the registry frequencies of these candidates' names known to the scorer."""
+        wanted = {name for p in profiles for name in frequency_names(p)} - self._known_frequencies
         if wanted:
-            counts = self.scorer.frequencies.counts
-            for (rule, value), count in self.source.frequencies(wanted).items():
-                counts[FREQUENCY_RULES[rule]][value] = count
+            self.scorer.frequencies.counts.update(self.source.frequencies(wanted))
             self._known_frequencies |= wanted
-        return profiles
 
-    def _decide(self, query: Query, scored: Mapping[int, Scored], tin_owner: int | None) -> Decision:
+    def _decide(self, query: Query, scored: Mapping[int, Scored], owner: Profile | None) -> Decision:
         kind = query.profile.kind
         prior = self.scorer.prior_weight(kind)
         ranked = sorted(scored.values(), key=lambda s: s.weight, reverse=True)
-        if tin_owner is not None and tin_owner not in scored:
-            owner = self._score_owner(query, tin_owner)
-            if owner is not None:
-                ranked = sorted([*ranked, owner], key=lambda s: s.weight, reverse=True)
+        tin_owner = None if owner is None else owner.ref
+        if owner is not None and owner.ref not in scored and owner.kind is kind:
+            owner_scored = self._score(query.profile, owner, query.profile.swapped())
+            ranked = sorted([*ranked, owner_scored], key=lambda s: s.weight, reverse=True)
         probabilities = posterior([s.weight for s in ranked], prior)
         shortlist = [
             Candidate(s.ref, s.weight + prior, p, self.scorer.explain(kind, s))
@@ -232,11 +261,22 @@ class Matcher:
             )
         return Decision(query.ref, DecisionKind.NO_MATCH, Method.LINKAGE, explanation=notes)
 
-    def _score_owner(self, query: Query, owner: int) -> Scored | None:
-        candidate = self.source.profiles([owner]).get(owner)
-        if candidate is None or candidate.kind is not query.profile.kind:
-            return None
-        return self.scorer.score(query.profile, candidate, query.profile.swapped())
+    def _naming(
+        self,
+        namesake: Scored,
+        ranked: Sequence[Scored],
+        probabilities: Sequence[float],
+        others: tuple[Candidate, ...],
+        kind: PartyKind,
+    ) -> tuple[Candidate, ...]:
+        """The candidates with the namesake first: named whatever its probability, which the owner's
+        TIN agreement holds down."""
+        if any(c.taxpayer_id == namesake.ref for c in others):
+            return others
+        probability = next(p for s, p in zip(ranked, probabilities, strict=True) if s is namesake)
+        weight = namesake.weight + self.scorer.prior_weight(kind)
+        named = Candidate(namesake.ref, weight, probability, self.scorer.explain(kind, namesake))
+        return (named, *others)[: self.policy.max_candidates]
 
     def _conflict(
         self,
@@ -254,6 +294,14 @@ class Matcher:
         for scored, probability in zip(ranked, probabilities, strict=True):
             if scored.ref == owner:
                 explanation = self.scorer.explain(kind, scored) | {"tin": note}
+                namesake = _namesake(kind, scored, ranked)
+                if namesake is not None:
+                    explanation |= {
+                        "tin": "the home TIN belongs to this taxpayer, whose given name differs, while "
+                        f"taxpayer {namesake.ref} agrees on every field",
+                        "agrees_on_every_field": namesake.ref,
+                    }
+                    others = self._naming(namesake, ranked, probabilities, others, kind)
                 return Decision(
                     query.ref,
                     DecisionKind.CONFLICT,
@@ -268,6 +316,14 @@ class Matcher:
         return Decision(
             query.ref, DecisionKind.CONFLICT, Method.TIN, owner, explanation=explanation, candidates=others
         )
+
+
+def _namesake(kind: PartyKind, owner: Scored, ranked: Sequence[Scored]) -> Scored | None:
+    """The best other taxpayer agreeing with the party on every field, when the TIN's owner has
+    another given name: a sibling's or a parent's TIN was reported (the issue's conflict)."""
+    if not _another_given_name(kind, owner):
+        return None
+    return next((s for s in ranked if s.ref != owner.ref and _agrees_everywhere(s)), None)
 
 
 _TIN_NOTES = {

@@ -35,3 +35,17 @@ class PartyMatch(Base):
     candidates: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     model_version: Mapped[str] = mapped_column(String(32))
     matched_at: Mapped[datetime] = mapped_column()
+
+
+class TrainedModel(Base):
+    """A linkage model trained on the registry and the stored reports (exchange.reconcile.training):
+    its m and u per level as `LinkageModel.to_dict` writes them, and how it was trained. The newest of
+    a kind is the one the matcher uses; `party_match.model_version` names the one each decision used."""
+
+    __tablename__ = "linkage_model"
+
+    version: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12), index=True)
+    trained_at: Mapped[datetime] = mapped_column()
+    model: Mapped[dict[str, Any]] = mapped_column(JSON)
+    training: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -66,3 +66,31 @@ def house_number_key(text: str) -> str:
 def tin_key(text: str) -> str:
     """A TIN without separators, upper-cased: how numbers of unknown schemes are compared."""
     return re.sub(r"[^0-9A-Za-z]", "", text).upper()
+
+
+# Letters that sound alike in Dutch, French and German names, as one consonant class each; vowels
+# (and h, w, y after the first letter) carry little of a name's identity and are the letters most often
+# mistyped or transliterated, so they are dropped.
+_SOUND_CLASSES = str.maketrans("pvcgqxzd", "bfkkkkst")
+_SOUND_DIGRAPHS = (("sch", "s"), ("ch", "s"), ("ph", "f"), ("ck", "k"), ("dt", "t"), ("th", "t"))
+_QUIET = re.compile(r"[aeiouyhw]")
+_REPEATED = re.compile(r"(.)\1+")
+NAME_CODE_LENGTH = 8
+
+
+@lru_cache(maxsize=200_000)
+def name_code(folded: str) -> str:
+    """A phonetic key of a folded name for blocking: its first letter, then up to seven consonant
+    classes, repeats collapsed ("peeters", "pieters", "peters" -> "ptrs"; "vandenbossche" -> "vntnbs").
+
+    Soundex's idea with more of the name kept, so that blocks stay small in a national registry:
+    a typo in a vowel, a doubled or dropped letter, ck/k, ph/f, dt/t and ij/y leave the key as it is;
+    a wrong consonant changes it, and the other blocking rules catch those."""
+    text = folded.replace(" ", "")
+    if not text:
+        return ""
+    for digraph, sound in _SOUND_DIGRAPHS:
+        text = text.replace(digraph, sound)
+    first, rest = text[0], text[1:]
+    skeleton = _REPEATED.sub(r"\1", first + _QUIET.sub("", rest).translate(_SOUND_CLASSES))
+    return skeleton[:NAME_CODE_LENGTH]

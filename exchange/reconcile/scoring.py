@@ -30,16 +30,23 @@ class Scored:
     address_position: int = -1  # which registry address agreed best (0 = current)
 
 
+# How many taxpayers' worth of weight the model's declared u of an exact name carries against the
+# registry's own count: a name seen once in a registry of seven people says little about its share.
+TF_PSEUDO_COUNT = 100.0
+
+
 @dataclass
 class Frequencies:
-    """How many taxpayers carry each (folded) name, per TF field, and how many taxpayers there are."""
+    """How many taxpayers carry each (field, folded name), and how many taxpayers there are."""
 
     registry_size: int
-    counts: dict[str, dict[str, int]] = field(default_factory=lambda: {name: {} for name in TF_FIELDS})
+    counts: dict[tuple[str, str], int] = field(default_factory=dict)
 
-    def share(self, field_name: str, value: str) -> float:
-        count = self.counts[field_name].get(value, 0)
-        return max(count, 1) / max(self.registry_size, 1)
+    def share(self, field_name: str, value: str, declared_u: float) -> float:
+        """The name's share of the registry: the u of an exact agreement on it (Splink's term
+        frequency), smoothed toward the declared u so that a small registry's counts do not swing it."""
+        count = self.counts.get((field_name, value), 0)
+        return (count + TF_PSEUDO_COUNT * declared_u) / (self.registry_size + TF_PSEUDO_COUNT)
 
 
 def _may_be_swapped(q: Profile, c: Profile, straight: Scored) -> bool:
@@ -70,8 +77,9 @@ class Scorer:
         weight = self._tf_cache.get(key)
         if weight is None:
             level = self.models[kind].comparisons[index].levels[0]
-            # Never weaker evidence than the model's own u: TF only sharpens rare names.
-            weight = math.log2(level.m / min(level.u, self.frequencies.share(field_name, value)))
+            # The name's own share replaces the level's average u, both ways: agreeing on a name that
+            # one taxpayer in twenty carries proves less than the average name, a rare one more.
+            weight = math.log2(level.m / self.frequencies.share(field_name, value, level.u))
             self._tf_cache[key] = weight
         return weight
 

@@ -4,29 +4,29 @@ registry update. Decisions go to `party_match`, one row per reported party, repl
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select
-from sqlalchemy.orm import Session, selectinload
 
+from exchange.errors import ExchangeError
 from exchange.logs import get_logger
 from exchange.reconcile.awaiting import registry_loaded
 from exchange.reconcile.db_source import DatabaseSource, chunked
 from exchange.reconcile.decisions import Decision, DecisionKind, MatchPolicy, Method
-from exchange.reconcile.matcher import Matcher, query_of_party
+from exchange.reconcile.matcher import Matcher, Query, query_of_party
 from exchange.reconcile.model import MODEL_VERSION
 from exchange.reconcile.models import PartyMatch
-from exchange.records import Party
+from exchange.reconcile.training import store_model, train, trained_models
+from exchange.records import TIN, Address, AddressFix, Name, Party, PartyKind
 from exchange.settings import Settings
-from exchange.store.models import AccountReportRow, PartyRow
-from exchange.store.queries import to_account_report
+from exchange.store.models import AccountReportRow, PartyAddressRow, PartyNameRow, PartyRow, PartyTinRow
 
 BATCH_PARTIES = 500
-_REPORTS_PER_PAGE = 500
+TRAINING_PARTIES = 50_000  # stored parties EM learns from: plenty for a dozen probabilities per field
 
 log = get_logger(__name__)
 
@@ -62,39 +62,83 @@ def policy_from(settings: Settings) -> MatchPolicy:
     )
 
 
-def _reported_parties(connection: Connection, file_id: int) -> Iterator[tuple[int, Party]]:
+_PARTY = PartyRow.__table__.c
+_NAME = PartyNameRow.__table__.c
+_TIN = PartyTinRow.__table__.c
+_ADDRESS = PartyAddressRow.__table__.c
+_REPORT = AccountReportRow.__table__.c
+
+
+def _party_pages(connection: Connection, file_id: int) -> Iterator[list[tuple[int, Party]]]:
     """(party id, party) of every holder and controlling person of the file's account reports, a page
-    of reports at a time so a large file never sits in memory whole."""
-    report_ids = connection.execute(
-        select(AccountReportRow.id).where(AccountReportRow.file_id == file_id).order_by(AccountReportRow.id)
-    ).scalars()
-    parties = selectinload(AccountReportRow.parties)
-    with Session(bind=connection) as session:
-        for page in chunked(report_ids.all(), _REPORTS_PER_PAGE):
-            query = (
-                select(AccountReportRow)
-                .where(AccountReportRow.id.in_(page))
-                .order_by(AccountReportRow.id)
-                .options(
-                    selectinload(AccountReportRow.doc_record),
-                    selectinload(AccountReportRow.payments),
-                    parties.selectinload(PartyRow.names),
-                    parties.selectinload(PartyRow.tins),
-                    parties.selectinload(PartyRow.addresses),
-                    parties.selectinload(PartyRow.residences),
-                )
+    at a time (keyset on the party id, so a large file never sits in memory whole): four Core queries
+    per page, the parties built as plain records, no ORM object on the way."""
+    last = 0
+    while True:
+        page = connection.execute(
+            select(_PARTY.id, _PARTY.kind, _PARTY.birth_date)
+            .join(AccountReportRow.__table__, _REPORT.id == _PARTY.account_report_id)
+            .where(_REPORT.file_id == file_id, _PARTY.id > last)
+            .order_by(_PARTY.id)
+            .limit(BATCH_PARTIES)
+        ).all()
+        if not page:
+            return
+        ids = [row.id for row in page]
+        names: dict[int, Name] = {}
+        for n in connection.execute(
+            select(_NAME.party_id, _NAME.full_name, _NAME.first_name, _NAME.middle_names)
+            .add_columns(_NAME.last_name, _NAME.name_prefix)
+            .where(_NAME.party_id.in_(ids))
+            .order_by(_NAME.party_id, _NAME.position.desc())
+        ):
+            # Descending positions: the first name element is the one left in the dictionary.
+            names[n.party_id] = Name(
+                full=n.full_name,
+                first=n.first_name,
+                middle=tuple(n.middle_names or ()),
+                last=n.last_name,
+                name_prefix=n.name_prefix,
             )
-            for row in session.scalars(query):
-                report = to_account_report(row)
-                yield from zip(
-                    (party.id for party in row.parties),
-                    (report.holder, *report.controlling_persons),
-                    strict=True,
+        tins: dict[int, list[TIN]] = defaultdict(list)
+        for t in connection.execute(
+            select(_TIN.party_id, _TIN.value, _TIN.issued_by)
+            .where(_TIN.party_id.in_(ids))
+            .order_by(_TIN.party_id, _TIN.position)
+        ):
+            tins[t.party_id].append(TIN(t.value, t.issued_by))
+        addresses: dict[int, list[Address]] = defaultdict(list)
+        for a in connection.execute(
+            select(_ADDRESS.party_id, _ADDRESS.country_code, _ADDRESS.address_free, _ADDRESS.city)
+            .add_columns(_ADDRESS.street, _ADDRESS.building_identifier, _ADDRESS.post_code)
+            .where(_ADDRESS.party_id.in_(ids))
+            .order_by(_ADDRESS.party_id, _ADDRESS.position)
+        ):
+            fix = None
+            if a.city is not None:  # AddressFix requires City: its absence means free text only
+                fix = AddressFix(
+                    a.city, street=a.street, building_identifier=a.building_identifier, post_code=a.post_code
                 )
-            session.expunge_all()
+            addresses[a.party_id].append(Address(a.country_code, free=a.address_free, fix=fix))
+        yield [
+            (
+                row.id,
+                Party(
+                    kind=PartyKind(row.kind),
+                    names=(names[row.id],) if row.id in names else (),
+                    tins=tuple(tins.get(row.id, ())),
+                    addresses=tuple(addresses.get(row.id, ())),
+                    birth_date=row.birth_date,
+                ),
+            )
+            for row in page
+        ]
+        last = ids[-1]
 
 
-def _row(file_id: int, party_id: int, decision: Decision, now: datetime) -> dict[str, Any]:
+def _row(
+    file_id: int, party_id: int, decision: Decision, now: datetime, version: str = MODEL_VERSION
+) -> dict[str, Any]:
     return {
         "party_id": party_id,
         "file_id": file_id,
@@ -105,7 +149,7 @@ def _row(file_id: int, party_id: int, decision: Decision, now: datetime) -> dict
         "probability": decision.probability,
         "explanation": decision.explanation,
         "candidates": [candidate.to_dict() for candidate in decision.candidates],
-        "model_version": MODEL_VERSION,
+        "model_version": version,
         "matched_at": now,
     }
 
@@ -116,7 +160,10 @@ def _store(
     queries = [query_of_party(position, party, home) for position, (_, party) in enumerate(batch)]
     decisions = matcher.match(queries)
     now = datetime.now(UTC)
-    rows = [_row(file_id, party_id, d, now) for (party_id, _), d in zip(batch, decisions, strict=True)]
+    rows = [
+        _row(file_id, party_id, d, now, matcher.version(queries[d.ref].profile.kind))
+        for (party_id, _), d in zip(batch, decisions, strict=True)
+    ]
     connection.execute(insert(PartyMatch), rows)
     return Counter(d.kind.value for d in decisions)
 
@@ -139,15 +186,8 @@ def reconcile_file(engine: Engine, file_id: int, settings: Settings) -> Reconcil
                 parties=summary.parties,
             )
             return summary
-        matcher = Matcher(DatabaseSource(connection, home), policy_from(settings))
-        batch: list[tuple[int, Party]] = []
-        for item in _reported_parties(connection, file_id):
-            batch.append(item)
-            if len(batch) == BATCH_PARTIES:
-                summary.decisions.update(_store(connection, file_id, batch, matcher, home))
-                summary.parties += len(batch)
-                batch = []
-        if batch:
+        matcher = Matcher(DatabaseSource(connection, home), policy_from(settings), trained_models(connection))
+        for batch in _party_pages(connection, file_id):
             summary.decisions.update(_store(connection, file_id, batch, matcher, home))
             summary.parties += len(batch)
     summary.seconds = time.monotonic() - started
@@ -185,3 +225,37 @@ def rematch(engine: Engine, settings: Settings, file_ids: Sequence[int] | None =
         total.add(reconcile_file(engine, file_id, settings))
     log.info("rematch done", **total.to_dict())
     return total
+
+
+def _training_queries(connection: Connection, home: str) -> list[Query]:
+    """The first TRAINING_PARTIES stored parties, file by file, as the matcher reads them."""
+    queries: list[Query] = []
+    file_ids = connection.execute(
+        select(AccountReportRow.file_id).distinct().order_by(AccountReportRow.file_id)
+    )
+    for file_id in file_ids.scalars().all():
+        for batch in _party_pages(connection, file_id):
+            queries += [query_of_party(len(queries) + i, party, home) for i, (_, party) in enumerate(batch)]
+            if len(queries) >= TRAINING_PARTIES:
+                return queries
+    return queries
+
+
+def train_models(engine: Engine, settings: Settings, seed: int = 0) -> dict[str, Any]:
+    """Train the linkage model of each kind on the registry and the stored parties (EM, u from random
+    pairs, the declared values as prior and fallback) and store each under a new version, which the
+    decisions from then on use and name. Per kind: the version and what the training did."""
+    home = settings.home_jurisdiction
+    result: dict[str, Any] = {}
+    with engine.begin() as connection:
+        if not registry_loaded(connection):
+            raise ExchangeError("no registry loaded: load it with `exchange registry load` before training")
+        queries = _training_queries(connection, home)
+        for kind in PartyKind:
+            model, training = train(
+                connection, home, kind, queries, seed=seed, max_block_size=settings.reconcile_max_block_size
+            )
+            stored = store_model(connection, model, training)
+            result[kind.value] = {"version": stored.version, **training.to_dict()}
+    log.info("linkage models trained", versions={kind: r["version"] for kind, r in result.items()})
+    return result

@@ -26,9 +26,10 @@ from exchange.registry.data import (
 )
 from exchange.registry.readers import open_source, rows
 from exchange.registry.synthetic.population import Population
-from exchange.registry.upsert import Rejected, upsert_dependents, upsert_taxpayers
+from exchange.registry.upsert import Rejected, refresh_frequencies, upsert_dependents, upsert_taxpayers
 
 BATCH_ROWS = 1000
+_INDEXED_TABLES = {"taxpayers", "addresses"}  # the tables the linkage index is built from
 
 log = get_logger(__name__)
 
@@ -137,6 +138,8 @@ def load_file(
     report = LoadReport(spec.name)
     with engine.begin() as connection:
         _Loader(connection, report, on_progress).run(_parsed(spec, rows(source), home, report, on_progress))
+        if spec.name in _INDEXED_TABLES:
+            refresh_frequencies(connection)
     report.rejected.sort(key=lambda r: r.line)
     report.seconds = time.monotonic() - started
     log.info(
@@ -173,4 +176,5 @@ def load_population(
             report = LoadReport(name, rows_read=len(table_rows))
             _Loader(connection, report, on_progress).run(enumerate(table_rows, start=1))
             reports.append(report)
+        refresh_frequencies(connection)
     return reports

@@ -11,17 +11,23 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
+    Column,
     Enum,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
     String,
+    Table,
+    Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exchange.models import Base
+from exchange.reconcile.blocking import RULES
 from exchange.records import PartyKind
 from exchange.store.types import Amount, Id
 
@@ -112,13 +118,39 @@ class SocialBenefit(Base):
     amount: Mapped[Decimal] = mapped_column(Amount)
 
 
-class TaxpayerBlockKey(Base):
-    """The blocking keys of a taxpayer (exchange.reconcile.blocking), so candidates are found by index
-    in the database instead of holding the whole registry in memory."""
+def _key_index(column: str) -> Index:
+    # Partial: a person has no entity keys and the other way round, and NULLs need no entries.
+    where = text(f"{column} IS NOT NULL")
+    return Index(f"ix_taxpayer_link_{column}", column, postgresql_where=where, sqlite_where=where)
 
-    __tablename__ = "taxpayer_block_key"
-    __table_args__ = (Index("ix_taxpayer_block_key_taxpayer_id", "taxpayer_id"),)
 
-    rule: Mapped[str] = mapped_column(String(8), primary_key=True)
-    key: Mapped[str] = mapped_column(String, primary_key=True)
-    taxpayer_id: Mapped[int] = mapped_column(Id, ForeignKey("taxpayer.id"), primary_key=True)
+# The linkage index (exchange.reconcile.link_index): one row per taxpayer with what record linkage
+# compares, folded once at load, and its key under each blocking rule, so that candidates are found by
+# an indexed join in the database and read without touching the registry's own tables.
+TAXPAYER_LINK = Table(
+    "taxpayer_link",
+    Base.metadata,
+    Column("taxpayer_id", Id, ForeignKey("taxpayer.id"), primary_key=True),
+    Column("kind", KIND_TYPE, nullable=False),
+    Column("tin", String(30), nullable=False),  # the national id as the linkage compares it
+    Column("given", String, nullable=False),
+    Column("given_all", String, nullable=False),
+    Column("family", String, nullable=False),
+    Column("organisation", String, nullable=False),
+    Column("birth", String(8), nullable=False),
+    Column("addresses", Text, nullable=False),  # exchange.reconcile.link_index.encode_addresses
+    *(Column(rule.column, String) for rule in RULES),
+    *(_key_index(rule.column) for rule in RULES),
+    comment="The linkage index: each taxpayer's folded profile and blocking keys, one index per rule.",
+)
+
+
+class NameFrequency(Base):
+    """How many taxpayers carry each folded name, for the term-frequency adjustment of exact name
+    agreement (exchange.reconcile.scoring); rebuilt by every registry load."""
+
+    __tablename__ = "name_frequency"
+
+    field: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(String, primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)

@@ -1,18 +1,22 @@
 """Writing registry rows: idempotent upserts keyed as the source systems key them, on SQLite and
-PostgreSQL alike, and the blocking keys of every taxpayer whose names or addresses changed."""
+PostgreSQL alike, and the linkage index rows of every taxpayer whose names or addresses changed."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, insert, select
+from sqlalchemy import Connection, Table, delete, func, insert, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from exchange.reconcile.blocking import registry_keys
-from exchange.reconcile.db_source import chunked, load_profiles
+from exchange.reconcile.db_source import chunked
+from exchange.reconcile.link_index import link_row
+from exchange.reconcile.profile import AddressKey, Profile, address_key, taxpayer_profile
+from exchange.reconcile.sources import FREQUENCY_FIELDS
+from exchange.records import PartyKind
 from exchange.registry.data import (
     AddressData,
     BenefitData,
@@ -23,11 +27,12 @@ from exchange.registry.data import (
 )
 from exchange.registry.identifiers import identify
 from exchange.registry.models import (
+    TAXPAYER_LINK,
     DeclaredForeignAccount,
+    NameFrequency,
     SocialBenefit,
     Taxpayer,
     TaxpayerAddress,
-    TaxpayerBlockKey,
     TaxReturn,
 )
 
@@ -67,19 +72,55 @@ def taxpayer_ids(connection: Connection, references: Iterable[Reference]) -> dic
     return found
 
 
-def refresh_block_keys(connection: Connection, ids: Sequence[int]) -> None:
-    """Replace the blocking keys of these taxpayers with those of their current names and addresses."""
-    profiles = load_profiles(connection, ids)
-    key_table: Table = TaxpayerBlockKey.__table__  # type: ignore[assignment]
+def registry_profiles(connection: Connection, ids: Sequence[int]) -> dict[int, Profile]:
+    """Profiles of taxpayers from the registry's own tables, each with its residence history
+    (current address first): what the linkage index is built from."""
+    histories: dict[int, list[AddressKey]] = defaultdict(list)
+    found: dict[int, Profile] = {}
+    taxpayer: Table = Taxpayer.__table__  # type: ignore[assignment]
+    a = TaxpayerAddress.__table__.c
+    for batch in chunked(sorted(ids)):
+        addresses = connection.execute(
+            select(a.taxpayer_id, a.post_code, a.city, a.street, a.house_number)
+            .where(a.taxpayer_id.in_(batch))
+            .order_by(a.taxpayer_id, a.valid_to.is_not(None), a.valid_from.desc())
+        )
+        for taxpayer_id, post_code, city, street, number in addresses:
+            histories[taxpayer_id].append(address_key(post_code, city, street, number))
+        for t in connection.execute(select(taxpayer).where(taxpayer.c.id.in_(batch))):
+            found[t.id] = taxpayer_profile(
+                t.id,
+                PartyKind(t.kind),
+                t.national_id,
+                given_names=t.given_names,
+                family_name=t.family_name,
+                organisation_name=t.organisation_name,
+                birth=t.birth_date,
+                addresses=histories.get(t.id, ()),
+            )
+    return found
+
+
+def refresh_link_index(connection: Connection, ids: Sequence[int]) -> None:
+    """Replace the linkage index rows of these taxpayers with those of their current names and
+    addresses (the name frequencies follow at the end of the load: refresh_frequencies)."""
+    profiles = registry_profiles(connection, ids)
     for batch in chunked(ids):
-        connection.execute(delete(key_table).where(key_table.c.taxpayer_id.in_(batch)))
-    keys: list[dict[str, object]] = [
-        {"rule": rule, "key": key, "taxpayer_id": taxpayer_id}
-        for taxpayer_id, profile in profiles.items()
-        for rule, key in sorted(registry_keys(profile))
-    ]
-    for rows in chunked(keys, 2000):
-        connection.execute(insert(key_table), rows)
+        connection.execute(delete(TAXPAYER_LINK).where(TAXPAYER_LINK.c.taxpayer_id.in_(batch)))
+    rows = [link_row(profile) for profile in profiles.values()]
+    for part in chunked(rows, 2000):
+        connection.execute(insert(TAXPAYER_LINK), part)
+
+
+def refresh_frequencies(connection: Connection) -> None:
+    """Count every folded name of the linkage index again (after a load changed the registry)."""
+    table: Table = NameFrequency.__table__  # type: ignore[assignment]
+    connection.execute(delete(table))
+    link = TAXPAYER_LINK.c
+    for field_name, attribute in FREQUENCY_FIELDS.items():
+        column = link[attribute]
+        counted = select(literal(field_name), column, func.count()).where(column != "").group_by(column)
+        connection.execute(insert(table).from_select(["field", "value", "count"], counted))
 
 
 def upsert_taxpayers(connection: Connection, rows: Sequence[TaxpayerData]) -> list[int]:
@@ -101,7 +142,7 @@ def upsert_taxpayers(connection: Connection, rows: Sequence[TaxpayerData]) -> li
     _upsert(connection, Taxpayer.__table__, values, ["country", "national_id"])  # type: ignore[arg-type]
     ids = taxpayer_ids(connection, ((r.id_country, r.national_id) for r in rows))
     changed = sorted(ids.values())
-    refresh_block_keys(connection, changed)
+    refresh_link_index(connection, changed)
     return changed
 
 
@@ -168,5 +209,5 @@ def upsert_dependents(
         _upsert(connection, table, table_rows, keys)
     addresses_of = sorted({t for _, t, r in resolved if isinstance(r, AddressData)})
     if addresses_of:
-        refresh_block_keys(connection, addresses_of)  # post codes are part of some keys
+        refresh_link_index(connection, addresses_of)  # addresses are compared, post codes keyed
     return len(resolved)

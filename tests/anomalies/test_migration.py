@@ -20,14 +20,17 @@ def test_migration_matches_the_models(db_engine: Engine) -> None:
         diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), metadata)
     assert diff == []
     assert set(inspect(db_engine).get_table_names()) >= TABLES
-    assert set(inspect(db_engine).get_view_names()) == VIEWS
+    assert set(inspect(db_engine).get_view_names()) >= VIEWS
 
 
 def test_downgrade_removes_only_the_flags(db_engine: Engine) -> None:
-    before = set(inspect(db_engine).get_table_names())
+    """Going from 0004 to 0003 drops the flag tables and views and nothing else; later revisions are
+    taken down first, so this test need not know them."""
+    db.downgrade(db_engine, "0004")
+    at_0004 = set(inspect(db_engine).get_table_names())
+    assert set(inspect(db_engine).get_view_names()) == VIEWS
     db.downgrade(db_engine, "0003")
-    later = {"audit_entry", "file_event", "dlq_decision", "console_user", "console_session"}  # later
-    assert set(inspect(db_engine).get_table_names()) == before - TABLES - later
+    assert set(inspect(db_engine).get_table_names()) == at_0004 - TABLES
     assert set(inspect(db_engine).get_view_names()) == set()
     db.upgrade(db_engine)
-    assert set(inspect(db_engine).get_view_names()) == VIEWS
+    assert set(inspect(db_engine).get_view_names()) >= VIEWS

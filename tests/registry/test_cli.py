@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, func, select
 
 from exchange.cli.main import main
+from exchange.registry.models import Taxpayer
+from exchange.registry.readers import open_source, rows
+from exchange.registry.synthetic import population
 
 
 @pytest.fixture
@@ -63,3 +68,37 @@ def test_an_outdated_store_is_refused(
     path.write_text("national_id,kind,family_name\n85073003328,individual,Peeters\n")
     assert main(["registry", "load", str(path)]) == 1
     assert "exchange db upgrade" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_generate_streams_chunks_into_files_and_the_registry(
+    store: str, fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(population, "CHUNK_TAXPAYERS", 120)  # 300 taxpayers: three chunks
+    out = tmp_path / "synthetic"
+    args = ["registry", "generate", "--size", "300", "--out", str(out), "--format", fmt, "--load", "--json"]
+    assert main(args) == 0
+    generated = json.loads(capsys.readouterr().out)
+    assert generated["taxpayers"] == 300 and generated["loaded"] > 300
+    ids = [
+        row["national_id"] for _, row in rows(open_source(out / f"taxpayers.{fmt}")) if isinstance(row, dict)
+    ]
+    assert len(ids) == len(set(ids)) == 300
+    for sender in ("NL", "LU"):
+        lines = (out / f"reports_{sender}.jsonl").read_text(encoding="utf-8").splitlines()
+        assert len(lines) == generated["reports"][sender]["reports"]
+        doc_ref_ids = [json.loads(line)["doc_spec"]["doc_ref_id"] for line in lines]
+        assert len(set(doc_ref_ids)) == len(doc_ref_ids)  # unique across chunks
+        with (out / f"truth_{sender}.csv").open(encoding="utf-8") as handle:
+            truth = list(csv.DictReader(handle))
+        assert len(truth) == generated["reports"][sender]["parties"]
+        assert {row["national_id"] for row in truth} - {""} <= set(ids)
+    # The files hold what was loaded: loading them again is an upsert that writes the same rows.
+    assert main(["registry", "load", str(out / f"taxpayers.{fmt}"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["rows_rejected"] == 0
+    engine = create_engine(store)
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(select(func.count()).select_from(Taxpayer)).scalar_one() == 300
+    finally:
+        engine.dispose()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -15,11 +16,12 @@ from sqlalchemy import Engine, func, select
 from exchange.registry.columns import RegistryFileError
 from exchange.registry.load import load_file, load_population
 from exchange.registry.models import (
+    TAXPAYER_LINK,
     DeclaredForeignAccount,
+    NameFrequency,
     SocialBenefit,
     Taxpayer,
     TaxpayerAddress,
-    TaxpayerBlockKey,
     TaxReturn,
 )
 from exchange.registry.synthetic.population import generate_population
@@ -42,7 +44,7 @@ def _write_csv(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def _count(engine: Engine, model: type) -> int:
+def _count(engine: Engine, model: Any) -> int:
     with engine.connect() as connection:
         return connection.execute(select(func.count()).select_from(model)).scalar_one()
 
@@ -60,19 +62,17 @@ def test_csv_rows_are_written_or_rejected_with_their_line(db_engine: Engine, tmp
         stored = {t.national_id: t for t in connection.execute(select(Taxpayer))}
     assert set(stored) == {"85073003328", "0403019261", "01490700185"}
     assert stored["01490700185"].id_type == "be_bis"
-    assert _count(db_engine, TaxpayerBlockKey) > 0
+    assert _count(db_engine, TAXPAYER_LINK) == 3  # the linkage index: one row per taxpayer
+    assert _count(db_engine, NameFrequency) > 0
 
 
 def test_loading_twice_changes_nothing_and_a_later_row_wins(db_engine: Engine, tmp_path: Path) -> None:
     path = _write_csv(tmp_path / "t.csv", TAXPAYERS)
     load_file(db_engine, path, home="BE")
-    keys = _count(db_engine, TaxpayerBlockKey)
+    names = _count(db_engine, NameFrequency)
     again = load_file(db_engine, path, home="BE")
-    assert (again.rows_written, _count(db_engine, Taxpayer), _count(db_engine, TaxpayerBlockKey)) == (
-        3,
-        3,
-        keys,
-    )
+    assert (again.rows_written, _count(db_engine, Taxpayer), _count(db_engine, TAXPAYER_LINK)) == (3, 3, 3)
+    assert _count(db_engine, NameFrequency) == names
     update = [
         TAXPAYERS[0],
         TAXPAYERS[1],

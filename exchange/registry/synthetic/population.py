@@ -7,8 +7,10 @@ benefit recipients hold large ones: the cases the product exists to find.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -50,7 +52,11 @@ _STYLES: dict[str, tuple[tuple[NameStyle, ...], tuple[int, ...]]] = {
     "de": ((GERMAN, FRENCH, LUXEMBOURGISH), (80, 15, 5)),
     "bi": ((FRENCH, FLEMISH, MEDITERRANEAN, DUTCH, LUXEMBOURGISH), (50, 17, 28, 2, 3)),
 }
-_PLACE_WEIGHTS = tuple(place.weight for place in PLACES)
+_PLACE_WEIGHTS = list(itertools.accumulate(place.weight for place in PLACES))
+_STYLE_WEIGHTS = {
+    language: (styles, list(itertools.accumulate(weights))) for language, (styles, weights) in _STYLES.items()
+}
+CHUNK_TAXPAYERS = 50_000  # a national registry is generated (and loaded) this many taxpayers at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,35 +138,70 @@ def _money(value: float) -> Decimal:
     return Decimal(str(round(value, 2))).quantize(Decimal("0.01"))
 
 
+class _UsedNumbers:
+    """The national and enterprise numbers given out so far, one bit each: at 12 million taxpayers a
+    set of strings would take a gigabyte, these bitmaps 60 MB."""
+
+    def __init__(self, oldest: int, youngest: int) -> None:
+        self.oldest = oldest
+        self.people = bytearray((youngest - oldest + 1) * 2 * 1000 // 8 + 1)
+        self.entities = bytearray(10_000_000 // 8 + 1)
+
+    @staticmethod
+    def _take(bits: bytearray, index: int) -> bool:
+        """Mark the number used; False when it already was."""
+        byte, bit = divmod(index, 8)
+        if bits[byte] >> bit & 1:
+            return False
+        bits[byte] |= 1 << bit
+        return True
+
+    def person(self, born: date, serial: int, bis: bool) -> bool:
+        return self._take(self.people, ((born.toordinal() - self.oldest) * 2 + bis) * 1000 + serial)
+
+    def entity(self, body: int) -> bool:
+        return self._take(self.entities, body)
+
+
 class _Builder:
     def __init__(self, size: int, seed: int, year: int, home: str, abroad: tuple[str, ...]) -> None:
         self.rng = random.Random(seed)
         self.size = size
+        self.seed = seed
         self.year = year
+        self.home = home
         self.abroad = abroad
         self.population = Population(home, year, seed)
-        self.used_ids: set[str] = set()
         self.persons: list[TaxpayerData] = []
         self.oldest = date(year - 95, 1, 1).toordinal()
         self.youngest = date(year - 18, 12, 31).toordinal()
+        self.used = _UsedNumbers(self.oldest, self.youngest)
 
-    def build(self) -> Population:
-        for _ in range(self.size):
-            if self.rng.random() < ENTITY_SHARE:
-                self._entity()
-            else:
-                self._person()
-        self._entity_holdings()
-        return self.population
+    def chunks(self, chunk: int) -> Iterator[Population]:
+        """The population a chunk of taxpayers at a time, each chunk with its own holdings (entities'
+        controlling persons are chosen among the chunk's people); the first chunk is what a
+        population of at most `chunk` taxpayers is."""
+        made = 0
+        while made < self.size:
+            self.population = Population(self.home, self.year, self.seed)
+            self.persons = []
+            for _ in range(min(chunk, self.size - made)):
+                if self.rng.random() < ENTITY_SHARE:
+                    self._entity()
+                else:
+                    self._person()
+            self._entity_holdings()
+            made += len(self.population.taxpayers)
+            yield self.population
 
     # -- people -----------------------------------------------------------------------------------
 
     def _place(self) -> Place:
-        return self.rng.choices(PLACES, weights=_PLACE_WEIGHTS)[0]
+        return self.rng.choices(PLACES, cum_weights=_PLACE_WEIGHTS)[0]
 
     def _style(self, place: Place) -> NameStyle:
-        styles, weights = _STYLES[place.language]
-        return self.rng.choices(styles, weights=weights)[0]
+        styles, weights = _STYLE_WEIGHTS[place.language]
+        return self.rng.choices(styles, cum_weights=weights)[0]
 
     def _given_names(self, style: NameStyle, female: bool) -> str:
         pool = style.female if female else style.male
@@ -170,10 +211,8 @@ class _Builder:
     def _national_id(self, born: date, female: bool, bis: bool) -> str:
         while True:
             serial = self.rng.randrange(2 if female else 1, 998, 2)
-            number = numbers.be_national_number(born, serial, bis)
-            if number not in self.used_ids:
-                self.used_ids.add(number)
-                return number
+            if self.used.person(born, serial, bis):
+                return numbers.be_national_number(born, serial, bis)
 
     def _person(self) -> None:
         rng = self.rng
@@ -275,18 +314,20 @@ class _Builder:
         factor = (
             Decimal(str(round(rng.uniform(0.3, 0.9), 2))) if declared and rng.random() < 0.15 else Decimal(1)
         )
-        interest = holding.interest * factor if declared and holding else Decimal(0)
-        dividends = holding.dividends * factor if declared and holding else Decimal(0)
-        gains = holding.gains * factor if declared and holding else Decimal(0)
+        # In cents before they are summed: the total is an amount of the registry too.
+        cent = Decimal("0.01")
+        interest = (holding.interest * factor).quantize(cent) if declared and holding else Decimal("0.00")
+        dividends = (holding.dividends * factor).quantize(cent) if declared and holding else Decimal("0.00")
+        gains = (holding.gains * factor).quantize(cent) if declared and holding else Decimal("0.00")
         home = self.population.home
         self.population.returns.append(
             TaxReturnData(
                 national_id=national_id,
                 tax_year=self.year,
                 total_income=_money(math.exp(rng.gauss(10.4, 0.6))) + interest + dividends + gains,
-                foreign_interest=interest.quantize(Decimal("0.01")),
-                foreign_dividends=dividends.quantize(Decimal("0.01")),
-                foreign_gains=gains.quantize(Decimal("0.01")),
+                foreign_interest=interest,
+                foreign_dividends=dividends,
+                foreign_gains=gains,
                 id_country=home,
             )
         )
@@ -304,9 +345,8 @@ class _Builder:
         pattern = rng.choice(ORGANISATION_PATTERNS)
         forms = LEGAL_FORMS["flemish" if place.language == "nl" else "french"]
         name = pattern.format(family=rng.choice(style.family), city=place.city) + " " + rng.choice(forms)
-        while (number := numbers.be_enterprise_number(rng)) in self.used_ids:
+        while not self.used.entity(int((number := numbers.be_enterprise_number(rng))[:8])):
             pass
-        self.used_ids.add(number)
         home = self.population.home
         self.population.taxpayers.append(
             TaxpayerData(number, PartyKind.ORGANISATION, home, organisation_name=name)
@@ -330,6 +370,29 @@ def generate_population(
     size: int, seed: int = 0, *, year: int = 2025, home: str = "BE", abroad: tuple[str, ...] = ("NL", "LU")
 ) -> Population:
     """`size` taxpayers (about 3% entities) resident in `home`, some holding accounts in `abroad`."""
+    whole = Population(home, year, seed)
+    for chunk in iter_population(size, seed, year=year, home=home, abroad=abroad):
+        whole.taxpayers += chunk.taxpayers
+        whole.addresses += chunk.addresses
+        whole.returns += chunk.returns
+        whole.declared_accounts += chunk.declared_accounts
+        whole.benefits += chunk.benefits
+        whole.holdings += chunk.holdings
+    return whole
+
+
+def iter_population(
+    size: int,
+    seed: int = 0,
+    *,
+    year: int = 2025,
+    home: str = "BE",
+    abroad: tuple[str, ...] = ("NL", "LU"),
+    chunk: int | None = None,
+) -> Iterator[Population]:
+    """The same population as `generate_population`, streamed `chunk` taxpayers at a time, so that a
+    national registry is generated and loaded in the memory of one chunk (CHUNK_TAXPAYERS unless
+    `chunk` is given)."""
     if home != "BE":
         raise ValueError("the synthetic registry models Belgium only (home BE)")
-    return _Builder(size, seed, year, home, abroad).build()
+    return _Builder(size, seed, year, home, abroad).chunks(chunk or CHUNK_TAXPAYERS)

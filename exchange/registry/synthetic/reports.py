@@ -274,6 +274,13 @@ def _outsiders(population: Population, count: int, seed: int, sender: str) -> Po
     return outside
 
 
+def chunk_seed(seed: int, index: int) -> int:
+    """The seed of the reports about one chunk of a streamed population (iter_population): the
+    population's own for the first chunk, so a small population's reports do not change, and one of
+    its own for each further chunk, so that DocRefIds stay unique across chunks."""
+    return seed if index == 0 else random.Random(f"{seed}-chunk-{index}").getrandbits(40)
+
+
 def generate_reports(
     population: Population,
     sender: str,
