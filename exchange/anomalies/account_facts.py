@@ -1,18 +1,23 @@
 """The facts of live account reports: the current version of each chain, its parties with their match
-decisions, and the registry's facts about the taxpayers they were confidently matched to."""
+decisions, and the registry's facts about the taxpayers they were confidently matched to.
+
+Set-based: a page of chains is a handful of SQLAlchemy Core queries (the reports, their parties with
+their decisions, the parties' TINs and residences, the payments, the disputed balances, then the
+registry of the confidently matched), each one indexed read of every row of the page; Python only
+groups the rows into facts. No ORM object is built on this path.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
-from datetime import date
+from collections import defaultdict
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import Connection, select
-from sqlalchemy.orm import Session, selectinload
 
 from exchange.anomalies.disputed import disputed_of
 from exchange.anomalies.facts import (
     AccountFacts,
-    InstitutionRef,
     MatchFacts,
     PartyFacts,
     PaymentFacts,
@@ -24,106 +29,185 @@ from exchange.anomalies.registry_facts import registry_records
 from exchange.reconcile.db_source import chunked
 from exchange.reconcile.models import PartyMatch
 from exchange.states import DocState
-from exchange.store.models import AccountReportRow, DocRecord, MessageHeaderRow, PartyRow
+from exchange.store.models import (
+    AccountReportRow,
+    DocRecord,
+    MessageHeaderRow,
+    PartyResidenceRow,
+    PartyRow,
+    PartyTinRow,
+    PaymentRow,
+)
 
-_CHAINS_PER_PAGE = 500
+# Chains read together: each query of a page binds this many ids, far below either engine's limit.
+CHAINS_PER_PAGE = 2000
 
 
 def account_facts(connection: Connection, chain_ids: Collection[int]) -> Iterator[AccountFacts]:
-    """The current version of each chain that still has one (a deleted chain yields nothing)."""
-    parties = selectinload(AccountReportRow.parties)
-    with Session(bind=connection) as session:
-        for batch in chunked(sorted(chain_ids), _CHAINS_PER_PAGE):
-            query = (
-                select(AccountReportRow)
-                .join(AccountReportRow.doc_record)
-                .where(DocRecord.chain_id.in_(batch), DocRecord.state == DocState.CURRENT)
-                .order_by(DocRecord.chain_id)
-                .options(
-                    selectinload(AccountReportRow.doc_record),
-                    selectinload(AccountReportRow.payments),
-                    parties.selectinload(PartyRow.tins),
-                    parties.selectinload(PartyRow.residences),
-                )
-            )
-            rows = session.scalars(query).all()
-            matches = matches_of(connection, [party.id for row in rows for party in row.parties])
-            confident = {m.taxpayer_id for m in matches.values() if m.decision == "match" and m.taxpayer_id}
-            registry = registry_records(connection, confident)
-            periods = periods_of(connection, {row.file_id for row in rows})
-            fis = institution_refs(connection, {r.reporting_fi_id for r in rows if r.reporting_fi_id})
-            disputed = disputed_of(connection, [row.id for row in rows])
-            for row in rows:
-                yield _account(row, periods[row.file_id], matches, registry, fis, disputed.get(row.id, ()))
-            session.expunge_all()
+    """The current version of each chain that still has one (a deleted chain yields nothing), in chain
+    order."""
+    for page in chunked(sorted(chain_ids), CHAINS_PER_PAGE):
+        yield from _page(connection, page)
 
 
-def _account(
-    row: AccountReportRow,
-    period_end: date,
-    matches: Mapping[int, MatchFacts],
-    registry: Mapping[int, TaxpayerRecord],
-    fis: Mapping[int, InstitutionRef],
-    record_errors: tuple[int, ...],
-) -> AccountFacts:
-    doc = row.doc_record
-    return AccountFacts(
-        chain_id=doc.chain_id,
-        account_report_id=row.id,
-        doc_ref_id=doc.doc_ref_id,
-        file_id=row.file_id,
-        sender=doc.sender,
-        period_end=period_end,
-        balance=None if record_errors else row.balance,
-        currency=row.currency,
-        parties=tuple(_party(party, matches.get(party.id), registry) for party in row.parties),
-        payments=tuple(PaymentFacts(p.type, p.amount, p.currency) for p in row.payments),
-        closed=bool(row.closed),
-        dormant=bool(row.dormant),
-        undocumented=bool(row.undocumented),
-        institution=fis.get(row.reporting_fi_id) if row.reporting_fi_id is not None else None,
-        record_errors=record_errors,
-    )
+def _page(connection: Connection, chains: Sequence[int]) -> Iterator[AccountFacts]:
+    reports = connection.execute(
+        select(
+            AccountReportRow.id,
+            DocRecord.chain_id,
+            DocRecord.doc_ref_id,
+            AccountReportRow.file_id,
+            DocRecord.sender,
+            MessageHeaderRow.reporting_period,
+            AccountReportRow.balance,
+            AccountReportRow.currency,
+            AccountReportRow.closed,
+            AccountReportRow.dormant,
+            AccountReportRow.undocumented,
+            AccountReportRow.reporting_fi_id,
+        )
+        .join(DocRecord, DocRecord.id == AccountReportRow.doc_record_id)
+        .join(MessageHeaderRow, MessageHeaderRow.file_id == AccountReportRow.file_id)
+        .where(DocRecord.chain_id.in_(chains), DocRecord.state == DocState.CURRENT)
+        .order_by(DocRecord.chain_id)
+    ).all()
+    if not reports:
+        return
+    report_ids = [row[0] for row in reports]
+    parties, confident = _parties(connection, report_ids)
+    registry = registry_records(connection, confident)
+    fis = institution_refs(connection, {row[11] for row in reports if row[11] is not None})
+    disputed = disputed_of(connection, report_ids)
+    payments = payments_of(connection, report_ids)
+    for (
+        report_id, chain_id, doc_ref_id, file_id, sender, period, balance, currency, closed, dormant,
+        undocumented, fi_id,
+    ) in reports:  # fmt: skip
+        errors = disputed.get(report_id, ())
+        yield AccountFacts(
+            chain_id=chain_id,
+            account_report_id=report_id,
+            doc_ref_id=doc_ref_id,
+            file_id=file_id,
+            sender=sender,
+            period_end=period,
+            balance=None if errors else balance,
+            currency=currency,
+            parties=tuple(_party(row, registry) for row in parties.get(report_id, ())),
+            payments=tuple(payments.get(report_id, ())),
+            closed=bool(closed),
+            dormant=bool(dormant),
+            undocumented=bool(undocumented),
+            institution=fis.get(fi_id) if fi_id is not None else None,
+            record_errors=errors,
+        )
 
 
-def _party(row: PartyRow, match: MatchFacts | None, registry: Mapping[int, TaxpayerRecord]) -> PartyFacts:
-    confident = match.taxpayer_id if match is not None and match.decision == "match" else None
-    return PartyFacts(
-        party_id=row.id,
-        position=row.position,
-        role=row.role,
-        kind=row.kind,
-        acct_holder_type=row.acct_holder_type,
-        tins=tuple(TinFacts(tin.position, tin.value, tin.issued_by) for tin in row.tins),
-        residences=tuple(residence.country_code for residence in row.residences),
-        match=match,
-        taxpayer=registry.get(confident) if confident is not None else None,
-    )
+class _PartyRow:
+    """A party as its rows describe it, before the registry's facts join it."""
+
+    __slots__ = ("acct_holder_type", "kind", "match", "party_id", "position", "residences", "role", "tins")
+
+    def __init__(self, row: Sequence[Any]) -> None:
+        party_id, position, role, kind, holder_type = row[:5]
+        decision, method, taxpayer, probability, candidates = row[5:]
+        self.party_id: int = party_id
+        self.position: int = position
+        self.role: str = role
+        self.kind = kind
+        self.acct_holder_type: str | None = holder_type
+        self.match = (
+            None
+            if decision is None
+            else MatchFacts(decision, method, taxpayer, probability, _best(candidates))
+        )
+        self.tins: list[TinFacts] = []
+        self.residences: list[str] = []
 
 
-def matches_of(connection: Connection, party_ids: Collection[int]) -> dict[int, MatchFacts]:
-    found: dict[int, MatchFacts] = {}
-    for batch in chunked(sorted(party_ids)):
-        query = select(
-            PartyMatch.party_id,
+def _best(candidates: list[dict[str, Any]] | None) -> tuple[int, float] | None:
+    if not candidates:
+        return None
+    return candidates[0]["taxpayer_id"], candidates[0]["probability"]
+
+
+def _parties(
+    connection: Connection, report_ids: list[int]
+) -> tuple[dict[int | None, list[_PartyRow]], set[int]]:
+    """The reports' parties in position order with their decisions, TINs and residences; and the
+    taxpayers confidently matched among them."""
+    by_report: dict[int | None, list[_PartyRow]] = defaultdict(list)
+    by_id: dict[int, _PartyRow] = {}
+    confident: set[int] = set()
+    query = (
+        select(
+            PartyRow.account_report_id,
+            PartyRow.id,
+            PartyRow.position,
+            PartyRow.role,
+            PartyRow.kind,
+            PartyRow.acct_holder_type,
             PartyMatch.decision,
             PartyMatch.method,
             PartyMatch.taxpayer_id,
             PartyMatch.probability,
             PartyMatch.candidates,
-        ).where(PartyMatch.party_id.in_(batch))
-        for party_id, decision, method, taxpayer_id, probability, candidates in connection.execute(query):
-            best = (candidates[0]["taxpayer_id"], candidates[0]["probability"]) if candidates else None
-            found[party_id] = MatchFacts(decision, method, taxpayer_id, probability, best)
-    return found
-
-
-def periods_of(connection: Connection, file_ids: Collection[int]) -> dict[int, date]:
-    """The reporting period (its last day) of each file."""
-    found: dict[int, date] = {}
-    for batch in chunked(sorted(file_ids)):
-        query = select(MessageHeaderRow.file_id, MessageHeaderRow.reporting_period).where(
-            MessageHeaderRow.file_id.in_(batch)
         )
-        found.update({file_id: period for file_id, period in connection.execute(query)})
+        .outerjoin(PartyMatch, PartyMatch.party_id == PartyRow.id)
+        .where(PartyRow.account_report_id.in_(report_ids))
+        .order_by(PartyRow.account_report_id, PartyRow.position)
+    )
+    for report_id, *row in connection.execute(query):
+        party = _PartyRow(row)
+        by_report[report_id].append(party)
+        by_id[party.party_id] = party
+        if party.match is not None and party.match.decision == "match" and party.match.taxpayer_id:
+            confident.add(party.match.taxpayer_id)
+    owned = PartyRow.account_report_id.in_(report_ids)
+    tins = (
+        select(PartyTinRow.party_id, PartyTinRow.position, PartyTinRow.value, PartyTinRow.issued_by)
+        .join(PartyRow, PartyRow.id == PartyTinRow.party_id)
+        .where(owned)
+        .order_by(PartyTinRow.party_id, PartyTinRow.position)
+    )
+    for party_id, position, value, issued_by in connection.execute(tins):
+        by_id[party_id].tins.append(TinFacts(position, value, issued_by))
+    residences = (
+        select(PartyResidenceRow.party_id, PartyResidenceRow.country_code)
+        .join(PartyRow, PartyRow.id == PartyResidenceRow.party_id)
+        .where(owned)
+        .order_by(PartyResidenceRow.party_id, PartyResidenceRow.position)
+    )
+    for party_id, country in connection.execute(residences):
+        by_id[party_id].residences.append(country)
+    return by_report, confident
+
+
+def _party(row: _PartyRow, registry: Mapping[int, TaxpayerRecord]) -> PartyFacts:
+    match = row.match
+    confident = match.taxpayer_id if match is not None and match.decision == "match" else None
+    return PartyFacts(
+        party_id=row.party_id,
+        position=row.position,
+        role=row.role,
+        kind=row.kind,
+        acct_holder_type=row.acct_holder_type,
+        tins=tuple(row.tins),
+        residences=tuple(row.residences),
+        match=match,
+        taxpayer=registry.get(confident) if confident is not None else None,
+    )
+
+
+def payments_of(connection: Connection, report_ids: Collection[int]) -> dict[int, list[PaymentFacts]]:
+    """Each report's payments, in their order in the report."""
+    found: dict[int, list[PaymentFacts]] = defaultdict(list)
+    for batch in chunked(sorted(report_ids), CHAINS_PER_PAGE):
+        query = (
+            select(PaymentRow.account_report_id, PaymentRow.type, PaymentRow.amount, PaymentRow.currency)
+            .where(PaymentRow.account_report_id.in_(batch))
+            .order_by(PaymentRow.account_report_id, PaymentRow.position)
+        )
+        for report_id, kind, amount, currency in connection.execute(query):
+            found[report_id].append(PaymentFacts(kind, amount, currency))
     return found

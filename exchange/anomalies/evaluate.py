@@ -17,7 +17,6 @@ is restated when a later batch changes its taxpayer's score.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
@@ -25,8 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
 
 from exchange.anomalies.account_facts import account_facts
 from exchange.anomalies.cohort_facts import Cohorts
@@ -40,21 +38,19 @@ from exchange.anomalies.events import (
     events_between,
     outbox_rows,
 )
+from exchange.anomalies.flag_rows import FlagRow, comparable_evidence, compare, stored_flags, write
 from exchange.anomalies.institution_facts import Institution, institution_facts
 from exchange.anomalies.models import Flag, FlagEventRow
 from exchange.anomalies.rules import ACCOUNT_RULES, INSTITUTION_RULES, TAXPAYER_RULES, rule_name
-from exchange.anomalies.scopes import ScopeBatch, worklist
+from exchange.anomalies.scopes import ScopeBatch, Worklist, worklist
 from exchange.anomalies.scores import RiskScore, refresh_risk
 from exchange.anomalies.taxpayer_facts import taxpayer_year_facts
-from exchange.anomalies.transaction import evaluation_session
+from exchange.anomalies.transaction import evaluation_transaction, lock_taxpayer_buckets, taxpayer_bucket
 from exchange.logs import get_logger
 from exchange.reconcile.db_source import chunked
 from exchange.settings import Settings
+from exchange.store.models import ReceivedFile
 
-RAISED, RETRACTED = "raised", "retracted"
-# A change to these is news for case management; other columns (evidence, the report version that
-# fired it) are kept current without an event.
-_NEWSWORTHY = ("amount", "currency")
 # Scopes per batch. A chain with its facts and flags takes a few KiB while its batch is evaluated; two
 # thousand keep a batch within tens of MiB and the queries per batch few.
 SCOPES_PER_BATCH = 2000
@@ -96,8 +92,7 @@ class Desired:
             "institution": self.institution,
             "amount": hit.amount,
             "currency": hit.currency,
-            # As the JSON column reads it back, so that comparing with a stored flag is exact.
-            "evidence": json.loads(json.dumps(hit.evidence, sort_keys=True)),
+            "evidence": comparable_evidence(hit.evidence),
         }
 
 
@@ -188,137 +183,98 @@ def _evaluate(
     many batches it took."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, not {batch_size}")
-    with evaluation_session(engine) as session, worklist(session.connection()) as work:
+    sender = None if file_id is None else _sender_of(engine, file_id)
+    with evaluation_transaction(engine, sender) as connection, worklist(connection) as work:
         # Before any facts are read: a balance the file's record errors dispute must not feed a flag.
-        note_disputed_balances(session.connection(), file_id)
+        note_disputed_balances(connection, file_id)
         if file_id is None:
             work.add_store()
         else:
             work.add_file(file_id)
-        evaluation = _Evaluation(session, settings, file_id)
+        evaluation = _Evaluation(connection, work, settings, file_id)
         batches = evaluation.run(work.batches(batch_size))
         return evaluation.outbox.changes(engine, keep_events), batches
 
 
+def _sender_of(engine: Engine, file_id: int) -> str:
+    """The file's sender, whose lock its evaluation takes ("" for no such file: it touches nothing)."""
+    with engine.connect() as connection:
+        sender = connection.execute(select(ReceivedFile.sender).where(ReceivedFile.id == file_id)).scalar()
+    return sender or ""
+
+
 class _Evaluation:
     """What one evaluation keeps across its batches: its time, its cohorts (computed once a year), and
-    the outbox its events go to. Nothing in it grows with the number of scopes."""
+    the outbox its events go to. Nothing in it grows with the number of scopes.
 
-    def __init__(self, session: Session, settings: Settings, file_id: int | None) -> None:
-        self.session = session
+    Risk scores are refreshed with taxpayer years only, under their locks (transaction.py): a chain
+    batch marks the taxpayers whose flags it changed, and their taxpayer years' batch refreshes them."""
+
+    def __init__(
+        self, connection: Connection, work: Worklist, settings: Settings, file_id: int | None
+    ) -> None:
+        self.connection = connection
+        self.work = work
         self.settings = settings
         self.file_id = file_id
         self.now = datetime.now(UTC)
-        self.cohorts = Cohorts(session.connection(), settings)
-        self.outbox = _Outbox(session, file_id, self.now)
+        self.cohorts = Cohorts(connection, settings)
+        self.outbox = _Outbox(connection, file_id, self.now)
 
     def run(self, batches: Iterable[ScopeBatch]) -> int:
         """Evaluate batch after batch; how many there were."""
         done = 0
         for batch in batches:
             self._evaluate(batch)
-            # The batch's flags are written: let them go, or the session would hold every flag seen.
-            self.session.expunge_all()
             done += 1
         return done
 
     def _evaluate(self, batch: ScopeBatch) -> None:
-        connection = self.session.connection()
-        desired = _by_fingerprint(desired_flags(connection, batch, self.settings, self.cohorts))
-        stored = _stored_flags(self.session, batch.keys())
-        changed = _retract(stored, desired, self.file_id, self.now)
-        for fingerprint, want in desired.items():
-            event = _apply(self.session, stored.get(fingerprint), want, self.file_id, self.now)
-            if event is not None:
-                changed.append(event)
-        self.session.flush()
-        self.outbox.record(changed)
+        if batch.taxpayer_years:
+            lock_taxpayer_buckets(self.connection, {taxpayer_bucket(t) for t, _ in batch.taxpayer_years})
+        desired = _by_fingerprint(desired_flags(self.connection, batch, self.settings, self.cohorts))
+        stored = stored_flags(self.connection, batch.keys())
+        changed = write(self.connection, compare(stored, desired, self.file_id, self.now))
+        concerned = {flag.taxpayer_id for _, flag in changed if flag.taxpayer_id is not None}
+        if batch.chains:
+            self.work.mark_stale_risk(concerned)
+            self.outbox.record(changed, refresh=())
+        else:
+            self.outbox.record(changed, refresh=concerned | batch.stale_risk)
 
 
-def _by_fingerprint(desired: Iterable[Desired]) -> dict[str, Desired]:
-    found: dict[str, Desired] = {}
+def _by_fingerprint(desired: Iterable[Desired]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
     for want in desired:
-        if want.fingerprint in found:
+        fingerprint = want.fingerprint
+        if fingerprint in found:
             raise RuntimeError(f"rule {want.rule.code} fired twice on one subject: give its hits a subject")
-        found[want.fingerprint] = want
+        found[fingerprint] = want.columns()
     return found
-
-
-def _retract(
-    stored: dict[str, Flag], desired: dict[str, Desired], file_id: int | None, now: datetime
-) -> list[tuple[EventType, Flag]]:
-    """Retract the raised flags of the batch's scopes that the rules no longer fire."""
-    retracted: list[tuple[EventType, Flag]] = []
-    for fingerprint, flag in stored.items():
-        if fingerprint not in desired and flag.state == RAISED:
-            flag.state, flag.retracted_at, flag.updated_at, flag.file_id = RETRACTED, now, now, file_id
-            retracted.append((EventType.RETRACTED, flag))
-    return retracted
-
-
-def _apply(
-    session: Session, flag: Flag | None, want: Desired, file_id: int | None, now: datetime
-) -> tuple[EventType, Flag] | None:
-    """Bring one stored flag in line with what the rules fire now; the event it is news for, if any."""
-    columns = want.columns()
-    if flag is None:
-        flag = Flag(
-            fingerprint=want.fingerprint, state=RAISED, file_id=file_id, raised_at=now, updated_at=now
-        )
-        _assign(flag, columns)
-        session.add(flag)
-        return EventType.RAISED, flag
-    differs = [name for name, value in columns.items() if getattr(flag, name) != value]
-    if flag.state == RAISED and not differs:
-        return None
-    newsworthy = any(name in _NEWSWORTHY for name in differs)
-    _assign(flag, columns)
-    flag.file_id, flag.updated_at = file_id, now
-    if flag.state == RETRACTED:
-        flag.state, flag.raised_at, flag.retracted_at = RAISED, now, None
-        return EventType.RAISED, flag
-    return (EventType.UPDATED, flag) if newsworthy else None
-
-
-def _assign(flag: Flag, columns: dict[str, Any]) -> None:
-    for name, value in columns.items():
-        setattr(flag, name, value)
-
-
-def _stored_flags(session: Session, scope_keys: Collection[str]) -> dict[str, Flag]:
-    stored: dict[str, Flag] = {}
-    for batch in chunked(sorted(scope_keys)):
-        stored.update(
-            {
-                flag.fingerprint: flag
-                for flag in session.scalars(select(Flag).where(Flag.scope_key.in_(batch)))
-            }
-        )
-    return stored
 
 
 class _Outbox:
     """The evaluation's events, written batch by batch with the risk scores they carry. They are counted
     here, not kept: the outbox holds them, and the evaluation returns them only when they are few."""
 
-    def __init__(self, session: Session, file_id: int | None, now: datetime) -> None:
-        self.session = session
+    def __init__(self, connection: Connection, file_id: int | None, now: datetime) -> None:
+        self.connection = connection
         self.file_id = file_id
         self.now = now
         self.first_id: int | None = None
         self.last_id: int | None = None
         self.totals: Counter[str] = Counter()
 
-    def record(self, changed: list[tuple[EventType, Flag]]) -> None:
-        """Refresh the risk of the taxpayers these changes concern and write one event per change."""
+    def record(self, changed: list[tuple[EventType, FlagRow]], refresh: Collection[int]) -> None:
+        """Refresh the risk of the taxpayers in `refresh`, restate the events already written about them,
+        and write one event per change (about a taxpayer not refreshed: without a score yet)."""
+        scores = refresh_risk(self.connection, refresh, self.now) if refresh else {}
+        self._restate(scores)
         if not changed:
             return
-        taxpayers = {flag.taxpayer_id for _, flag in changed if flag.taxpayer_id is not None}
-        scores = refresh_risk(self.session, taxpayers, self.now)
-        self._restate(scores)
         drafts = [_event(event, flag, scores, self.file_id, self.now) for event, flag in changed]
         ids = list(
-            self.session.execute(
+            self.connection.execute(
                 insert(FlagEventRow).returning(FlagEventRow.id, sort_by_parameter_order=True),
                 outbox_rows(drafts),
             ).scalars()
@@ -338,24 +294,28 @@ class _Outbox:
                 .where(FlagEventRow.id >= self.first_id, Flag.taxpayer_id.in_(batch))
             )
             stale = [
-                {"id": event_id, "payload": {**payload, "taxpayer_score": scores[taxpayer].score}}
-                for event_id, payload, taxpayer in self.session.execute(query)
+                {"b_id": event_id, "payload": {**payload, "taxpayer_score": scores[taxpayer].score}}
+                for event_id, payload, taxpayer in self.connection.execute(query)
                 if taxpayer is not None and payload["taxpayer_score"] != scores[taxpayer].score
             ]
             if stale:
-                self.session.execute(update(FlagEventRow), stale)
+                self.connection.execute(_RESTATE, stale)
 
     def changes(self, engine: Engine, keep: int) -> FlagChanges:
         if self.first_id is None or self.last_id is None:
             return FlagChanges()
         if sum(self.totals.values()) <= keep:
-            return FlagChanges(events_between(self.session.connection(), self.first_id, self.last_id))
+            return FlagChanges(events_between(self.connection, self.first_id, self.last_id))
         span = OutboxSpan(engine, self.first_id, self.last_id)
         return FlagChanges(outbox=span, totals=dict(self.totals))
 
 
+_EVENTS: Table = FlagEventRow.__table__  # type: ignore[assignment]
+_RESTATE = update(_EVENTS).where(_EVENTS.c.id == bindparam("b_id")).values(payload=bindparam("payload"))
+
+
 def _event(
-    event: EventType, flag: Flag, scores: dict[int, RiskScore], file_id: int | None, now: datetime
+    event: EventType, flag: FlagRow, scores: dict[int, RiskScore], file_id: int | None, now: datetime
 ) -> FlagEvent:
     score = scores.get(flag.taxpayer_id) if flag.taxpayer_id is not None else None
     return FlagEvent(

@@ -19,10 +19,12 @@ from exchange.registry.models import (
     TaxReturn,
 )
 
+_IDS_PER_QUERY = 2000  # taxpayers bound per query
+
 
 def registry_records(connection: Connection, taxpayer_ids: Collection[int]) -> dict[int, TaxpayerRecord]:
     records: dict[int, TaxpayerRecord] = {}
-    for batch in chunked(sorted(taxpayer_ids)):
+    for batch in chunked(sorted(taxpayer_ids), _IDS_PER_QUERY):
         kinds: dict[int, PartyKind] = {
             taxpayer_id: kind
             for taxpayer_id, kind in connection.execute(

@@ -9,7 +9,7 @@ Institution years stay in memory; a store has a few per sender and year, not one
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -25,14 +25,14 @@ from sqlalchemy import (
     SQLColumnExpression,
     String,
     Table,
-    and_,
     cast,
     extract,
     insert,
     literal,
-    or_,
     select,
+    tuple_,
     union,
+    update,
 )
 
 from exchange.anomalies.facts import (
@@ -46,6 +46,8 @@ from exchange.anomalies.facts import (
 from exchange.anomalies.fi_identity import institution_refs
 from exchange.anomalies.institution_facts import Institution, reporting_fis
 from exchange.anomalies.models import Flag
+from exchange.anomalies.transaction import TAXPAYER_LOCK_BUCKETS
+from exchange.reconcile.db_source import chunked
 from exchange.reconcile.models import PartyMatch
 from exchange.records import FIRole
 from exchange.states import RecordKind
@@ -66,11 +68,16 @@ _CHAINS = Table(
     Column("chain_id", Id, primary_key=True, autoincrement=False),
     prefixes=["TEMPORARY"],
 )
+# Keyed by lock bucket first: taxpayer years are evaluated in ascending bucket order (transaction.py).
 _TAXPAYER_YEARS = Table(
     "evaluation_taxpayer_year",
     _work,
+    Column("bucket", Integer, primary_key=True, autoincrement=False),
     Column("taxpayer_id", Id, primary_key=True, autoincrement=False),
     Column("year", Integer, primary_key=True, autoincrement=False),
+    # Set when a flag of the taxpayer changed in an account chain: its risk score is refreshed with
+    # its taxpayer years, under their lock.
+    Column("stale_risk", Integer, nullable=False, default=0),
     prefixes=["TEMPORARY"],
 )
 
@@ -82,6 +89,8 @@ class ScopeBatch:
     chains: tuple[int, ...] = ()
     taxpayer_years: tuple[tuple[int, int], ...] = ()
     institutions: tuple[Institution, ...] = ()
+    # Taxpayers of these taxpayer years whose account flags changed earlier in the evaluation.
+    stale_risk: frozenset[int] = frozenset()
 
     def keys(self) -> list[str]:
         return [
@@ -118,7 +127,9 @@ class Worklist:
         self._insert_chains(
             select(DocRecord.chain_id).where(DocRecord.kind == RecordKind.ACCOUNT_REPORT).distinct()
         )
-        self._insert_taxpayer_years(union(_matched_in_chains(), _raised_taxpayer_flags()))
+        self._insert_taxpayer_years(
+            union(_matched_in_chains(), _named_by_chain_flags(), _raised_taxpayer_flags())
+        )
         self.institutions |= _raised_institution_flags(self.connection)
         self.institutions |= _institutions_of_store(self.connection)
 
@@ -126,8 +137,8 @@ class Worklist:
         """Chains first, then taxpayer years, then institutions, at most `size` scopes a batch."""
         for chains in self._chain_pages(size):
             yield ScopeBatch(chains=chains)
-        for pairs in self._taxpayer_year_pages(size):
-            yield ScopeBatch(taxpayer_years=pairs)
+        for pairs, stale in self._taxpayer_year_pages(size):
+            yield ScopeBatch(taxpayer_years=pairs, stale_risk=stale)
         ordered = sorted(self.institutions)
         for start in range(0, len(ordered), size):
             yield ScopeBatch(institutions=tuple(ordered[start : start + size]))
@@ -135,8 +146,22 @@ class Worklist:
     def _insert_chains(self, chains: Select[int]) -> None:
         self.connection.execute(insert(_CHAINS).from_select(["chain_id"], chains))
 
+    def mark_stale_risk(self, taxpayer_ids: Collection[int]) -> None:
+        """These taxpayers' risk scores are to be refreshed with their taxpayer years. Each of them is
+        in the list: a chain's flags name only taxpayers matched in the chain or named by its flags."""
+        stale = _TAXPAYER_YEARS.c.stale_risk
+        for batch in chunked(sorted(taxpayer_ids)):
+            self.connection.execute(
+                update(_TAXPAYER_YEARS).where(_TAXPAYER_YEARS.c.taxpayer_id.in_(batch)).values({stale: 1})
+            )
+
     def _insert_taxpayer_years(self, pairs: CompoundSelect[int | None, int | None]) -> None:
-        self.connection.execute(insert(_TAXPAYER_YEARS).from_select(["taxpayer_id", "year"], pairs))
+        found = pairs.subquery()
+        taxpayer, year = found.c
+        rows = select(taxpayer % TAXPAYER_LOCK_BUCKETS, taxpayer, year, literal(0))
+        self.connection.execute(
+            insert(_TAXPAYER_YEARS).from_select(["bucket", "taxpayer_id", "year", "stale_risk"], rows)
+        )
 
     def _chain_pages(self, size: int) -> Iterator[tuple[int, ...]]:
         """Keyset pages: each is one indexed range read, however long the list."""
@@ -152,18 +177,22 @@ class Worklist:
             yield page
             last = page[-1]
 
-    def _taxpayer_year_pages(self, size: int) -> Iterator[tuple[tuple[int, int], ...]]:
-        taxpayer, year = _TAXPAYER_YEARS.c.taxpayer_id, _TAXPAYER_YEARS.c.year
-        last: tuple[int, int] | None = None
+    def _taxpayer_year_pages(self, size: int) -> Iterator[tuple[tuple[tuple[int, int], ...], frozenset[int]]]:
+        """Pages in ascending (bucket, taxpayer, year): each page's buckets follow the last page's."""
+        table = _TAXPAYER_YEARS.c
+        key = (table.bucket, table.taxpayer_id, table.year)
+        last: tuple[int, int, int] | None = None
         while True:
-            query = select(taxpayer, year).order_by(taxpayer, year).limit(size)
+            query = select(*key, table.stale_risk).order_by(*key).limit(size)
             if last is not None:
-                query = query.where(or_(taxpayer > last[0], and_(taxpayer == last[0], year > last[1])))
-            page = tuple((int(t), int(y)) for t, y in self.connection.execute(query))
-            if not page:
+                query = query.where(tuple_(*key) > tuple_(*(literal(value) for value in last)))
+            rows = [
+                (int(b), int(t), int(y), bool(stale)) for b, t, y, stale in self.connection.execute(query)
+            ]
+            if not rows:
                 return
-            yield page
-            last = page[-1]
+            yield tuple((t, y) for _, t, y, _ in rows), frozenset(t for _, t, _, stale in rows if stale)
+            last = rows[-1][:3]
 
 
 @contextmanager

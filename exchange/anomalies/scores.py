@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlalchemy.orm import Session
 
 from exchange.anomalies.declarations import Severity
@@ -42,7 +42,7 @@ def highest(severities: Iterable[str]) -> str | None:
 
 
 def refresh_risk(
-    session: Session, taxpayer_ids: Collection[int], now: datetime | None = None
+    connection: Connection, taxpayer_ids: Collection[int], now: datetime | None = None
 ) -> dict[int, RiskScore]:
     """Recompute the scores of these taxpayers from their raised flags; one without flags has none.
     An evaluation passes its own `now`: refreshing a taxpayer again later in it writes the same row."""
@@ -53,10 +53,10 @@ def refresh_risk(
         query = select(Flag.taxpayer_id, Flag.severity, Flag.score).where(
             Flag.taxpayer_id.in_(batch), Flag.state == "raised"
         )
-        for taxpayer_id, severity, points in session.execute(query):
+        for taxpayer_id, severity, points in connection.execute(query):
             if taxpayer_id is not None:
                 raised[taxpayer_id].append((severity, points))
-        session.execute(delete(TaxpayerRisk).where(TaxpayerRisk.taxpayer_id.in_(batch)))
+        connection.execute(delete(TaxpayerRisk).where(TaxpayerRisk.taxpayer_id.in_(batch)))
         batch_scores = {
             taxpayer_id: RiskScore(
                 taxpayer_id,
@@ -79,7 +79,7 @@ def refresh_risk(
             if s.flags
         ]
         if rows:
-            session.execute(insert(TaxpayerRisk), rows)
+            connection.execute(insert(TaxpayerRisk), rows)
     return scores
 
 

@@ -7,18 +7,19 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
+from exchange.anomalies.account_facts import CHAINS_PER_PAGE, payments_of
 from exchange.anomalies.cohort_facts import Cohorts
 from exchange.anomalies.disputed import disputed_of
-from exchange.anomalies.facts import Cohort, HeldAccount, PaymentFacts, TaxpayerYearFacts
+from exchange.anomalies.facts import Cohort, HeldAccount, TaxpayerYearFacts
 from exchange.anomalies.fi_identity import institution_refs
 from exchange.anomalies.holdings import holdings
 from exchange.anomalies.registry_facts import registry_records
 from exchange.reconcile.db_source import chunked
 from exchange.reconcile.models import PartyMatch
 from exchange.settings import Settings
-from exchange.store.models import AccountReportRow, DocRecord, MessageHeaderRow, PaymentRow
+from exchange.store.models import AccountReportRow, DocRecord, MessageHeaderRow
 
 
 def taxpayer_year_facts(
@@ -31,7 +32,7 @@ def taxpayer_year_facts(
     Pass the evaluation's `cohorts` so that each year's are computed once, not once a batch."""
     if cohorts is None:
         cohorts = Cohorts(connection, settings)
-    for batch in chunked(sorted(pairs)):
+    for batch in chunked(sorted(pairs), CHAINS_PER_PAGE):
         ids = {taxpayer_id for taxpayer_id, _ in batch}
         registry = registry_records(connection, ids)
         held = held_accounts(connection, ids)
@@ -49,7 +50,7 @@ def held_accounts(
 ) -> dict[tuple[int, int], list[HeldAccount]]:
     """The live accounts each taxpayer holds, by (taxpayer id, reporting year)."""
     rows: list[Any] = []
-    for batch in chunked(sorted(taxpayer_ids)):
+    for batch in chunked(sorted(taxpayer_ids), CHAINS_PER_PAGE):
         query = (
             holdings()
             .add_columns(
@@ -65,7 +66,7 @@ def held_accounts(
             .order_by(DocRecord.chain_id)
         )
         rows.extend(connection.execute(query).all())
-    payments = _payments(connection, [row[1] for row in rows])
+    payments = payments_of(connection, [row[1] for row in rows])
     fis = institution_refs(connection, {row[6] for row in rows if row[6] is not None})
     disputed = disputed_of(connection, [row[1] for row in rows])
     held: dict[tuple[int, int], list[HeldAccount]] = defaultdict(list)
@@ -84,19 +85,6 @@ def held_accounts(
             )
         )
     return held
-
-
-def _payments(connection: Connection, report_ids: list[int]) -> dict[int, list[PaymentFacts]]:
-    found: dict[int, list[PaymentFacts]] = defaultdict(list)
-    for batch in chunked(sorted(report_ids)):
-        query = (
-            select(PaymentRow.account_report_id, PaymentRow.type, PaymentRow.amount, PaymentRow.currency)
-            .where(PaymentRow.account_report_id.in_(batch))
-            .order_by(PaymentRow.account_report_id, PaymentRow.position)
-        )
-        for report_id, kind, amount, currency in connection.execute(query):
-            found[report_id].append(PaymentFacts(kind, amount, currency))
-    return found
 
 
 def cohorts_of_years(
