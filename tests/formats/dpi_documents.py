@@ -3,7 +3,6 @@ reporting to Belgium on an individual seller who lets a flat and drives, and an 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -134,6 +133,3 @@ def dpi_document(
 ) -> bytes:
     chosen = sellers if sellers else (individual_seller(), entity_seller())
     return dpi_bytes(head or header(), platform or operator(), chosen)
-
-
-__all__ = ["dpi_document", "entity_seller", "header", "individual_seller", "operator", "replace"]

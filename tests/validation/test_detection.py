@@ -10,6 +10,7 @@ import pytest
 from exchange.errors import ConfigError
 from exchange.formats import (
     by_namespace,
+    cbc_v2,
     cbcstm_v2,
     crs_v2,
     crs_v3,
@@ -81,7 +82,7 @@ def test_detection_reads_only_the_beginning() -> None:
 
 
 UNKNOWN = {
-    "CbC": b'<cbc:CBC_OECD xmlns:cbc="urn:oecd:ties:cbc:v2" version="2.0"/>',
+    "CARF": b'<carf:CARF_OECD xmlns:carf="urn:oecd:ties:carf:v1" version="1.0"/>',
     "no namespace": b"<CRS_OECD version='2.0'/>",
     "CRS v1": b'<CRS_OECD xmlns="urn:oecd:ties:crs:v1" version="1.0"/>',
     "wrong root in a known namespace": b'<crs:CRS xmlns:crs="urn:oecd:ties:crs:v2"/>',
@@ -102,9 +103,9 @@ def test_what_cannot_be_placed_is_a_50007_finding(data: bytes) -> None:
 
 
 def test_unknown_namespace_message_names_it_and_what_is_known() -> None:
-    finding = detect(UNKNOWN["CbC"]).finding
+    finding = detect(UNKNOWN["CARF"]).finding
     assert finding is not None
-    assert "urn:oecd:ties:cbc:v2" in finding.message
+    assert "urn:oecd:ties:carf:v1" in finding.message
     assert "urn:oecd:ties:crs:v2" in finding.message
 
 
@@ -127,7 +128,8 @@ def test_non_xml_is_a_finding_not_an_exception(data: bytes) -> None:
 
 def test_the_registry_holds_one_module_per_format() -> None:
     assert set(registered()) == {
-        crs_v2.SPEC, crs_v3.SPEC, fatca_v2.SPEC, csm_v2.SPEC, dpi_v1.SPEC, dsm_v1.SPEC, cbcstm_v2.SPEC,
+        crs_v2.SPEC, crs_v3.SPEC, fatca_v2.SPEC, csm_v2.SPEC, dpi_v1.SPEC, dsm_v1.SPEC, cbc_v2.SPEC,
+        cbcstm_v2.SPEC,
     }  # fmt: skip
     assert find("urn:oecd:ties:crs:v2", "CRS_OECD") == crs_v2.SPEC
     assert find("urn:oecd:ties:crs:v2", "CBC_OECD") is None

@@ -273,3 +273,42 @@ def test_the_corpus_notices_a_schema_that_differs(
     sabotaged = etree.XMLSchema(etree.parse(str(folder / "crs.xsd")))
     tally = compare(CRS_V2, standards_dir, official_crs_v2, sabotaged, until_first=True)
     assert tally.mismatches
+
+
+DPI_SABOTAGES = [
+    pytest.param(
+        "dpi.xsd", '<xs:totalDigits value="4"/>', '<xs:totalDigits value="5"/>', id="rented-days-digits"
+    ),
+    pytest.param("iso.xsd", '<xs:enumeration value="X5"/>', "", id="a-dpi-country-code"),
+    pytest.param(
+        "dpi.xsd",
+        '<xs:element name="LandRegistrationNumber" type="stf:StringMin1Max200_Type" minOccurs="0"/>',
+        '<xs:element name="LandRegistrationNumber" type="stf:StringMin1Max200_Type"/>',
+        id="an-optional-element",
+    ),
+]
+
+
+@pytest.mark.parametrize(("filename", "old", "new"), DPI_SABOTAGES)
+def test_the_dpi_corpus_notices_a_schema_that_differs(
+    filename: str,
+    old: str,
+    new: str,
+    standards_dir: Path,
+    official_dpi_v1: etree.XMLSchema,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The DPI proof is only as good as its corpus too: one small deliberate difference must show."""
+    folder = tmp_path / "dpi_v1"
+    folder.mkdir()
+    for source in Path(str(schema_file("dpi_v1", "dpi.xsd"))).parent.glob("*.xsd"):
+        text = source.read_text(encoding="utf-8")
+        if source.name == filename:
+            assert old in text
+            text = text.replace(old, new, 1)
+        (folder / source.name).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(f"{__name__}.STREAM_SAMPLE_EVERY", 10**9)
+    sabotaged = etree.XMLSchema(etree.parse(str(folder / "dpi.xsd")))
+    tally = compare(DPI_V1, standards_dir, official_dpi_v1, sabotaged, until_first=True)
+    assert tally.mismatches
