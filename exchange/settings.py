@@ -141,7 +141,8 @@ class Settings(BaseSettings):
         100,
         ge=1,
         description="Blocking keys shared by more taxpayers than this are not looked up (they say too little "
-        "and cost the most); raise it for very large registries.",
+        "and cost the most); the keys combine a birth date with phonetic name codes, so blocks stay small "
+        "at national size.",
     )
 
     flag_currency: str = Field(
