@@ -1,5 +1,6 @@
 """Pipeline benchmark: CRS packets of 1k, 10k and 100k account reports through Kafka into the store,
-beside `exchange process` on the same packets, on SQLite and on PostgreSQL.
+beside `exchange process` on the same packets, on SQLite and on PostgreSQL; the whole chain, flags
+included, against a registry that knows every person the packets report (bench/crs_packets.py).
 
     .venv/bin/python bench/pipeline.py [--sizes 1000 10000 100000] [--inline-max-bytes N] [--no-postgres]
 
@@ -40,7 +41,7 @@ sys.path.insert(0, str(REPO_ROOT))  # `python bench/pipeline.py` from anywhere; 
 import psycopg  # noqa: E402
 from aiokafka import AIOKafkaProducer  # noqa: E402
 
-from bench.crs_packets import SENDER, sealed_packet  # noqa: E402
+from bench.crs_packets import SENDER, FileSpec, load_registry, people_in, sealed_packet  # noqa: E402
 from consumers.admin import ensure_topics, product_topics  # noqa: E402
 from consumers.claim_check import deposit  # noqa: E402
 from consumers.embedded_broker import die_with_parent  # noqa: E402
@@ -62,6 +63,7 @@ class Batch:
     reports: int
     packets: tuple[Path, ...]
     packet_bytes: int
+    specs: tuple[FileSpec, ...]  # what each packet reports, for the registry that knows its people
 
 
 @dataclass(frozen=True)
@@ -84,13 +86,15 @@ def _files_for(reports: int) -> int:
 def seal_batches(sizes: list[int], authorities: dict[str, AuthorityFolders], workdir: Path) -> list[Batch]:
     batches, file_no = [], 0
     for reports in sizes:
-        packets = []
+        packets, specs = [], []
         for _ in range(_files_for(reports)):
             file_no += 1
+            specs.append(FileSpec(file_no, reports))
             started = time.perf_counter()
             packets.append(sealed_packet(file_no, reports, authorities["NL"], authorities["BE"], workdir))
             print(f"  sealed {reports:>7} reports in {time.perf_counter() - started:6.1f}s", file=sys.stderr)
-        batches.append(Batch(reports, tuple(packets), sum(packet.stat().st_size for packet in packets)))
+        size = sum(packet.stat().st_size for packet in packets)
+        batches.append(Batch(reports, tuple(packets), size, tuple(specs)))
     return batches
 
 
@@ -124,26 +128,34 @@ class Rig:
         )
 
 
-async def _publish(settings: Settings, packets: tuple[Path, ...]) -> list[str]:
-    """Publish as a partner does: inline when small enough, else a claim check; returns how each went."""
+async def _publish(
+    settings: Settings,
+    packets: tuple[Path, ...],
+    senders: tuple[str, ...] | None = None,
+    partitions: tuple[int, ...] | None = None,
+) -> list[str]:
+    """Publish as a partner does: inline when small enough, else a claim check; returns how each went.
+    Keyed by `senders` (NL for all by default), into `partitions` when given."""
     servers = settings.kafka_bootstrap_servers
-    await ensure_topics(servers, product_topics(settings), 1, 1)
+    await ensure_topics(servers, product_topics(settings), settings.topic_partitions, 1)
     producer = AIOKafkaProducer(
         bootstrap_servers=servers, acks="all", max_request_size=settings.inline_packet_max_bytes * 2
     )
     await producer.start()
     transports = []
     try:
-        for packet in packets:
+        for n, packet in enumerate(packets):
             data = packet.read_bytes()
+            key = (senders[n] if senders else SENDER).encode()
+            partition = partitions[n] if partitions else None
             if len(data) <= settings.inline_packet_max_bytes:
-                await producer.send_and_wait(settings.topic_inbound, data, key=SENDER.encode())
+                await producer.send_and_wait(settings.topic_inbound, data, key=key, partition=partition)
                 transports.append("inline")
             else:
                 check = deposit(data, settings.effective_claim_check_dir)
                 header = (CONTENT_TYPE_HEADER, CLAIM_CHECK_CONTENT_TYPE.encode())
                 await producer.send_and_wait(
-                    settings.topic_inbound, check.to_json(), key=SENDER.encode(), headers=[header]
+                    settings.topic_inbound, check.to_json(), key=key, headers=[header], partition=partition
                 )
                 transports.append("claim check")
     finally:
@@ -242,8 +254,10 @@ class _Clock:
             self.inside += time.perf_counter() - started
 
 
-def consume(expected_files: int) -> dict[str, float]:
-    """Child side of the kafka path: `exchange run`'s runner until `expected_files` are committed."""
+def consume(expected_files: int, shared: bool = False) -> dict[str, float]:
+    """Child side of the kafka path: `exchange run`'s runner until `expected_files` are committed; when
+    the group is `shared` with other workers, until the store has answered that many files, whoever
+    took them. Times are also given as wall-clock moments, to compare across workers."""
     from sqlalchemy import func, select
 
     from consumers.faults import FaultInjector
@@ -253,7 +267,7 @@ def consume(expected_files: int) -> dict[str, float]:
     from exchange.instance import claim_store
     from exchange.logs import configure_logging
     from exchange.settings import load_settings
-    from exchange.store.models import AccountReportRow
+    from exchange.store.models import AccountReportRow, StatusMessageRow
 
     settings = load_settings()
     configure_logging("info" if os.environ.get("BENCH_DEBUG") else "warning")
@@ -267,16 +281,24 @@ def consume(expected_files: int) -> dict[str, float]:
         settings, clock, tuning=ConsumerTuning(session_timeout_ms=2000, heartbeat_interval_ms=300)
     )
 
+    def answered() -> int:
+        with engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(StatusMessageRow)).scalar_one()
+
+    def done() -> bool:
+        return answered() >= expected_files if shared else runner.files_done >= expected_files
+
     async def until_done() -> float:
         task = asyncio.create_task(runner.run())
-        while runner.files_done < expected_files and not task.done():
-            await asyncio.sleep(0.02)
+        while not done() and not task.done():
+            await asyncio.sleep(0.2 if shared else 0.02)
         finished = time.perf_counter()
         runner.request_stop()
         await task
         return finished
 
     finished = asyncio.run(until_done())
+    to_wall = time.time() - time.perf_counter()
     with engine.connect() as connection:
         records = connection.execute(select(func.count()).select_from(AccountReportRow)).scalar_one()
     engine.dispose()
@@ -286,7 +308,106 @@ def consume(expected_files: int) -> dict[str, float]:
         "seconds": finished - (clock.first_start or finished),
         "pipeline_seconds": clock.inside,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # Linux: KiB
+        "first_start_at": (clock.first_start or finished) + to_wall,
+        "finished_at": finished + to_wall,
     }
+
+
+# -- every core: one worker beside two, in one consumer group on PostgreSQL ----------------------------
+
+
+@dataclass(frozen=True)
+class Scaling:
+    workers: int
+    files: int
+    records: int
+    seconds: float
+    peak_rss_mib: float
+
+    @property
+    def reports_per_second(self) -> float:
+        return self.records / self.seconds
+
+
+def seal_scaling(reports: int, authorities: dict[str, AuthorityFolders], workdir: Path) -> Batch:
+    """Two files from NL and two from LU, about different people each (the crossing case is the
+    concurrency test's, tests/pipeline/test_crossing_files.py)."""
+    packets, specs = [], []
+    for n, sender in enumerate(("NL", "LU", "NL", "LU")):
+        spec = FileSpec(900 + n, reports, sender, first_person=n * people_in(reports))
+        packets.append(
+            sealed_packet(
+                spec.file_no, reports, authorities[sender], authorities["BE"], workdir, spec.first_person
+            )
+        )
+        specs.append(spec)
+    return Batch(reports, tuple(packets), sum(p.stat().st_size for p in packets), tuple(specs))
+
+
+def measure_workers(settings: Settings, batch: Batch, workers: int) -> Scaling:
+    """`workers` consumer children in one group on two partitions (NL's files in one, LU's in the
+    other); seconds from the first file any of them took to the last file answered."""
+    env = _child_env(settings)
+    args = [sys.executable, __file__, "--consume-shared", str(len(batch.packets))]
+    children = [
+        subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env=env, preexec_fn=die_with_parent)
+        for _ in range(workers)
+    ]
+    time.sleep(12)  # every member joined and assigned before the files arrive (outside the figures)
+    senders = tuple(spec.sender for spec in batch.specs)
+    asyncio.run(_publish(settings, batch.packets, senders, tuple(0 if s == "NL" else 1 for s in senders)))
+    figures = []
+    for child in children:
+        output, _ = child.communicate()
+        if child.returncode != 0:
+            raise RuntimeError(f"worker exited {child.returncode}")
+        figures.append(json.loads(output.strip().splitlines()[-1]))
+    started = min(f["first_start_at"] for f in figures if f["files"])
+    finished = max(f["finished_at"] for f in figures)
+    records = max(int(f["records"]) for f in figures)
+    files = sum(int(f["files"]) for f in figures)
+    return Scaling(workers, files, records, finished - started, max(f["peak_rss_mib"] for f in figures))
+
+
+def run_scaling(new_url: Callable[[], str], batch: Batch, rig: Rig) -> list[Scaling]:
+    results = []
+    for workers in (1, 2):
+        settings = rig.settings(_prepared(new_url(), batch)).model_copy(update={"topic_partitions": 2})
+        result = measure_workers(settings, batch, workers)
+        print(f"  postgresql {workers} worker(s): {result.seconds:.1f}s", file=sys.stderr)
+        results.append(result)
+    return results
+
+
+def print_scaling(results: list[Scaling], batch: Batch) -> None:
+    print(f"every core (PostgreSQL): {len(batch.packets)} files of {batch.reports} reports, NL and LU")
+    print(
+        f"{'workers':>8}{'files':>6}{'records':>9}{'seconds':>9}{'reports/s':>10}{'peak RSS':>10}"
+        f"{'scaling':>9}"
+    )
+    for r in results:
+        ratio = r.reports_per_second / results[0].reports_per_second
+        print(
+            f"{r.workers:>8}{r.files:>6}{r.records:>9}{r.seconds:>9.2f}{r.reports_per_second:>10.0f}"
+            f"{r.peak_rss_mib:>6.0f} MiB{ratio:>8.2f}x"
+        )
+
+
+def load_store(url: str, specs: list[tuple[int, int]]) -> None:
+    """Child side: the schema, and the registry of the people the packets report (bench/crs_packets)."""
+    from exchange import db
+
+    engine = db.create_db_engine(url)
+    db.upgrade(engine)
+    load_registry(engine, [FileSpec(file_no, reports) for file_no, reports in specs])
+    engine.dispose()
+
+
+def _prepared(url: str, batch: Batch) -> str:
+    """A fresh store with the registry, loaded by a child so that no figure carries its memory."""
+    specs = json.dumps([[spec.file_no, spec.reports] for spec in batch.specs])
+    _run_child([sys.executable, __file__, "--load", url, specs], {**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    return url
 
 
 def run_store(store: str, new_url: Callable[[], str], batches: list[Batch], rig: Rig) -> list[Measurement]:
@@ -294,7 +415,7 @@ def run_store(store: str, new_url: Callable[[], str], batches: list[Batch], rig:
     for batch in batches:
         for measure in (measure_kafka, measure_process):
             started = time.perf_counter()
-            result = measure(rig.settings(new_url()), batch, store)
+            result = measure(rig.settings(_prepared(new_url(), batch)), batch, store)
             took = time.perf_counter() - started
             print(
                 f"  {store} {batch.reports} {result.path}: {result.seconds:.1f}s measured, {took:.1f}s all",
@@ -339,6 +460,10 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
     parser.add_argument("--inline-max-bytes", type=int, default=Settings().inline_packet_max_bytes)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument(
+        "--scaling-reports", type=int, default=10_000, help="reports per file of the 1 vs 2 workers case"
+    )
+    parser.add_argument("--only-scaling", action="store_true", help="measure 1 vs 2 workers alone")
     args = parser.parse_args()
 
     from consumers.embedded_broker import EmbeddedBroker
@@ -348,20 +473,30 @@ def main() -> None:
     versions = {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version}
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp, EmbeddedBroker() as broker:
         workdir = Path(tmp)
-        authorities = provision_authorities(workdir / "authorities", ["BE", "NL"])
-        batches = seal_batches(args.sizes, authorities, workdir / "packets")
+        authorities = provision_authorities(workdir / "authorities", ["BE", "NL", "LU"])
+        sizes = [] if args.only_scaling else args.sizes
+        batches = seal_batches(sizes, authorities, workdir / "packets")
         rig = Rig(workdir, broker.bootstrap_servers, authorities["BE"], args.inline_max_bytes)
         names = (f"sqlite:///{workdir / f'store-{n}.db'}" for n in range(1_000_000))
         results = run_store("sqlite", lambda: next(names), batches, rig)
+        scaling: list[Scaling] = []
         if not args.no_postgres:
+            scaling_batch = seal_scaling(args.scaling_reports, authorities, workdir / "scaling")
             with postgres_urls() as (new_url, version):
                 versions["postgresql"] = f"{version} (fsync off)"
                 results += run_store("postgresql", new_url, batches, rig)
+                scaling = run_scaling(new_url, scaling_batch, rig)
     print_table(results, batches, versions)
+    if scaling:
+        print_scaling(scaling, scaling_batch)
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--consume"]:
         print(json.dumps(consume(int(sys.argv[2]))))
+    elif sys.argv[1:2] == ["--consume-shared"]:
+        print(json.dumps(consume(int(sys.argv[2]), shared=True)))
+    elif sys.argv[1:2] == ["--load"]:
+        load_store(sys.argv[2], json.loads(sys.argv[3]))
     else:
         main()
