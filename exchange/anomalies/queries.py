@@ -155,6 +155,24 @@ def _selection(connection: Connection, query: FlagQuery) -> Select[Any]:
         .outerjoin(Taxpayer, Taxpayer.id == Flag.taxpayer_id)
         .outerjoin(TaxpayerRisk, TaxpayerRisk.taxpayer_id == Flag.taxpayer_id)
     )
+    return statement.where(*_conditions(connection, query))
+
+
+def _counting(
+    connection: Connection, query: FlagQuery, *columns: ColumnElement[Any] | InstrumentedAttribute[Any]
+) -> Select[Any]:
+    """`columns` of the flags the query selects, joined only to what its filters read: counts and facets
+    need neither the listing's columns (two correlated subqueries per flag) nor its joins, which match at
+    most one row per flag and so change no count."""
+    statement = select(*columns).select_from(Flag)
+    if query.national_id is not None:
+        statement = statement.join(Taxpayer, Taxpayer.id == Flag.taxpayer_id)
+    if query.min_score is not None:
+        statement = statement.join(TaxpayerRisk, TaxpayerRisk.taxpayer_id == Flag.taxpayer_id)
+    return statement.where(*_conditions(connection, query))
+
+
+def _conditions(connection: Connection, query: FlagQuery) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if query.state != "all":
         conditions.append(Flag.state == query.state)
@@ -184,7 +202,7 @@ def _selection(connection: Connection, query: FlagQuery) -> Select[Any]:
         conditions.append(Flag.raised_at >= query.raised_since)
     if query.raised_until is not None:
         conditions.append(Flag.raised_at < query.raised_until)
-    return statement.where(*conditions)
+    return conditions
 
 
 def _of_files(connection: Connection, file_ids: tuple[int, ...]) -> ColumnElement[bool]:
@@ -226,7 +244,7 @@ def _of_institution(text: str) -> ColumnElement[bool]:
 
 
 def count_flags(connection: Connection, query: FlagQuery) -> int:
-    counted = select(func.count()).select_from(_selection(connection, query).subquery())
+    counted = select(func.count()).select_from(_counting(connection, query, Flag.id).subquery())
     total: int = connection.scalar(counted) or 0
     return total
 
@@ -347,7 +365,11 @@ def flag_facets(
     """How many of the flags the query selects have each value of `facet` (one of FACETS), most first."""
     if facet not in FACETS:
         raise ValueError(f"not a facet of the flags: {facet}")
-    chosen = _selection(connection, query).subquery()
-    column = chosen.c[facet]
-    counted = select(column, func.count()).group_by(column).order_by(func.count().desc(), column).limit(limit)
+    column = getattr(Flag, facet)
+    counted = (
+        _counting(connection, query, column, func.count())
+        .group_by(column)
+        .order_by(func.count().desc(), column)
+        .limit(limit)
+    )
     return [(value, count) for value, count in connection.execute(counted)]
