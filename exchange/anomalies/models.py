@@ -20,10 +20,18 @@ import exchange.reconcile.models  # noqa: F401  (the party, file and taxpayer ta
 from exchange.models import Base
 from exchange.store.types import Amount, Id
 
+# Led by state (every query of the flags names one), then what analysts filter and count by; the
+# taxpayer last, which the listing's default order (the taxpayer's risk score) joins on.
+FACET_INDEX = ("state", "code", "sender", "severity", "reporting_year", "institution", "taxpayer_id")
+
 
 class Flag(Base):
     __tablename__ = "flag"
-    __table_args__ = (Index("ix_flag_state_code", "state", "code"),)
+    __table_args__ = (
+        Index("ix_flag_state_code", "state", "code"),
+        # The console's facets, counts and page tops read this index alone (migration 0014).
+        Index("ix_flag_facets", *FACET_INDEX),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String, unique=True)

@@ -10,6 +10,7 @@ taxpayer by national id.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    Subquery,
     and_,
     case,
     cast,
@@ -148,14 +150,17 @@ _COLUMNS = (
 )
 
 
-def _selection(connection: Connection, query: FlagQuery) -> Select[Any]:
-    statement = (
+def _listing() -> Select[Any]:
+    return (
         select(*_COLUMNS)
         .select_from(Flag)
         .outerjoin(Taxpayer, Taxpayer.id == Flag.taxpayer_id)
         .outerjoin(TaxpayerRisk, TaxpayerRisk.taxpayer_id == Flag.taxpayer_id)
     )
-    return statement.where(*_conditions(connection, query))
+
+
+def _selection(connection: Connection, query: FlagQuery) -> Select[Any]:
+    return _listing().where(*_conditions(connection, query))
 
 
 def _counting(
@@ -252,18 +257,30 @@ def count_flags(connection: Connection, query: FlagQuery) -> int:
 def iter_flags(connection: Connection, query: FlagQuery) -> Iterator[dict[str, Any]]:
     """The flags the query selects, in its order, from `offset` on and at most `limit` of them (all
     without a limit), as plain rows; read `STREAM_CHUNK` rows at a time."""
-    key = SORTS[query.sort]
-    order = key.desc() if query.descending else key.asc()
-    statement = (
-        _selection(connection, query)
-        .order_by(order.nulls_last(), Flag.id.desc() if query.descending else Flag.id)
-        .offset(query.offset)
-    )
-    if query.limit is not None:
-        statement = statement.limit(query.limit)
+    if query.limit is None:
+        statement = _ordered(query, _selection(connection, query)).offset(query.offset)
+    else:
+        page = _page(connection, query)
+        statement = _ordered(query, _listing().join(page, page.c.page_id == Flag.id))
     result = connection.execution_options(yield_per=STREAM_CHUNK).execute(statement)
     for row in result:
         yield _row(row._mapping)
+
+
+def _ordered(query: FlagQuery, statement: Select[Any]) -> Select[Any]:
+    key = SORTS[query.sort]
+    order = key.desc() if query.descending else key.asc()
+    return statement.order_by(order.nulls_last(), Flag.id.desc() if query.descending else Flag.id)
+
+
+def _page(connection: Connection, query: FlagQuery) -> Subquery:
+    """The ids of one page of flags, found before any of their columns are read: ordering every
+    selected flag with its whole row (evidence, the reported name and TIN) costs seconds at 1M flags,
+    ordering their ids and sort keys alone reads the facet index (migration 0014) and the risk scores."""
+    statement = _counting(connection, query, Flag.id.label("page_id"))
+    if query.sort == "score" and query.min_score is None:
+        statement = statement.outerjoin(TaxpayerRisk, TaxpayerRisk.taxpayer_id == Flag.taxpayer_id)
+    return _ordered(query, statement).offset(query.offset).limit(query.limit).subquery("page")
 
 
 def _row(found: Any) -> dict[str, Any]:
@@ -359,17 +376,31 @@ def _others(session: Session, flag_id: int, taxpayer_id: int | None) -> list[dic
 FACETS = ("code", "severity", "sender", "reporting_year", "institution")
 
 
-def flag_facets(
-    connection: Connection, query: FlagQuery, facet: str, limit: int = 30
-) -> list[tuple[Any, int]]:
-    """How many of the flags the query selects have each value of `facet` (one of FACETS), most first."""
-    if facet not in FACETS:
-        raise ValueError(f"not a facet of the flags: {facet}")
-    column = getattr(Flag, facet)
-    counted = (
-        _counting(connection, query, column, func.count())
-        .group_by(column)
-        .order_by(func.count().desc(), column)
-        .limit(limit)
-    )
-    return [(value, count) for value, count in connection.execute(counted)]
+@dataclass(frozen=True)
+class FacetCounts:
+    total: int  # every flag the query selects
+    facets: dict[str, list[tuple[Any, int]]]  # each facet's values with their counts, most first
+
+
+def flag_facet_counts(connection: Connection, query: FlagQuery, limit: int = 30) -> FacetCounts:
+    """How many flags the query selects, and how many of them have each value of each facet (at most
+    `limit` values per facet, most first).
+
+    One query grouped by every facet column at once, summed here: the five facets and the count read
+    the selected range of the facet index once instead of six times (1M flags, SQLite: 315 ms instead
+    of 1.9 s unfiltered, 48 ms instead of 180 ms with a code and a sender). The groups are the
+    combinations of facet values that occur, so they stay far fewer than the flags (an institution
+    belongs to one sender)."""
+    columns = [getattr(Flag, facet) for facet in FACETS]
+    grouped = _counting(connection, query, *columns, func.count()).group_by(*columns)
+    counters: dict[str, Counter[Any]] = {facet: Counter() for facet in FACETS}
+    total = 0
+    for *values, count in connection.execute(grouped):
+        total += count
+        for facet, value in zip(FACETS, values, strict=True):
+            counters[facet][value] += count
+    facets = {
+        facet: sorted(counter.items(), key=lambda item: (-item[1], item[0] is None, item[0]))[:limit]
+        for facet, counter in counters.items()
+    }
+    return FacetCounts(total, facets)

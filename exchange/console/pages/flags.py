@@ -16,12 +16,10 @@ from starlette.responses import Response, StreamingResponse
 from exchange.anomalies.audit import flag_subject
 from exchange.anomalies.export import FLAG_COLUMNS, write_csv, write_parquet
 from exchange.anomalies.queries import (
-    FACETS,
     SORTS,
     STATES,
     FlagQuery,
-    count_flags,
-    flag_facets,
+    flag_facet_counts,
     iter_flags,
     show_flag,
 )
@@ -97,8 +95,8 @@ def flags_page(request: Request, viewer: Viewer) -> Response:
         ) as act,
         console.engine.connect() as connection,
     ):
-        total = count_flags(connection, flags)
-        facets = {facet: flag_facets(connection, flags, facet) for facet in FACETS}
+        counted = flag_facet_counts(connection, flags)
+        total, facets = counted.total, counted.facets
         rows = list(act.counted(iter_flags(connection, flags)))
     return render(
         request,
