@@ -47,6 +47,27 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
+# A count has whole ticks: 0, 1, 2, never 0.5.
+_COUNT_AXIS = {"tickMinStep": 1, "format": ",d"}
+
+
+def _window_axis(since: datetime, until: datetime) -> dict[str, Any]:
+    """A time axis over the overview's window in UTC, as the console states every time: hours for a
+    day or two, days beyond; the whole window even when everything in it happened within a second
+    (Vega's own ticks are then milliseconds, `.500`)."""
+    short = until - since <= timedelta(days=2)
+    return {
+        "field": None,
+        "type": "temporal",
+        "title": None,
+        "scale": {"type": "utc", "domain": [_iso(since), _iso(until)]},
+        # On a utc scale the format is read in UTC; one tick a day beyond two days, not two a day.
+        "axis": {"format": "%H:%M", "labelOverlap": True}
+        if short
+        else {"format": "%d %b", "labelOverlap": True, "tickCount": {"interval": "day", "step": 1}},
+    }
+
+
 def outcomes_over_time(
     buckets: Iterable[tuple[datetime, str, int]], since: datetime, until: datetime, size: timedelta
 ) -> str:
@@ -62,14 +83,15 @@ def outcomes_over_time(
             "data": {"values": values},
             "mark": {"type": "bar", "stroke": "white", "strokeWidth": 0.5},
             "encoding": {
-                "x": {
-                    "field": "start",
-                    "type": "temporal",
-                    "title": None,
-                    "scale": {"domain": [_iso(since), _iso(until)]},
-                },
+                "x": {**_window_axis(since, until), "field": "start"},
                 "x2": {"field": "end"},
-                "y": {"field": "files", "type": "quantitative", "stack": "zero", "title": "files"},
+                "y": {
+                    "field": "files",
+                    "type": "quantitative",
+                    "stack": "zero",
+                    "title": "files",
+                    "axis": _COUNT_AXIS,
+                },
                 "color": _colour("outcome", OUTCOME_COLOURS),
             },
         }
@@ -96,14 +118,14 @@ def counts_by(rows: Sequence[Mapping[str, Any]], category: str, count: str, titl
             "mark": {"type": "bar", "color": "#37474f"},
             "encoding": {
                 "y": {"field": category, "type": "nominal", "sort": "-x", "title": None},
-                "x": {"field": count, "type": "quantitative", "title": title},
+                "x": {"field": count, "type": "quantitative", "title": title, "axis": _COUNT_AXIS},
             },
         }
     )
 
 
-def processing_times(files: Sequence[Mapping[str, Any]]) -> str:
-    """Each settled file's processing time, by when it arrived."""
+def processing_times(files: Sequence[Mapping[str, Any]], since: datetime, until: datetime) -> str:
+    """Each settled file's processing time, by when it arrived in the window (the timeline's axis)."""
     values = [
         {"received": _iso(f["received_at"]), "seconds": f["seconds"], "sender": f["sender"], "file": f["id"]}
         for f in files
@@ -115,8 +137,13 @@ def processing_times(files: Sequence[Mapping[str, Any]]) -> str:
             "data": {"values": values},
             "mark": {"type": "point", "filled": True},
             "encoding": {
-                "x": {"field": "received", "type": "temporal", "title": None},
-                "y": {"field": "seconds", "type": "quantitative", "title": "seconds per file"},
+                "x": {**_window_axis(since, until), "field": "received"},
+                "y": {
+                    "field": "seconds",
+                    "type": "quantitative",
+                    "title": "seconds per file",
+                    "axis": {"format": ",.3~f"},  # 0.5, 1.25, 2: no trailing zeros
+                },
                 "color": {"field": "sender", "type": "nominal", "title": None},
             },
         }
@@ -179,7 +206,7 @@ def match_waterfall(explanation: Mapping[str, Any], threshold: float | None) -> 
     return svg({"width": {"step": 70}, "height": 260, "data": {"values": steps}, "layer": layers})
 
 
-def study_chart(rows: Sequence[Mapping[str, Any]], measure: str, title: str) -> str:
+def study_chart(rows: Sequence[Mapping[str, Any]], measure: str, title: str, counted: bool) -> str:
     """One bar per flag code and reporting year, split by sender; suppressed cells are left out (their
     figures are hidden), which the table beside the chart says."""
     values = [
@@ -203,7 +230,12 @@ def study_chart(rows: Sequence[Mapping[str, Any]], measure: str, title: str) -> 
                 },
                 "x": {"field": "year", "type": "nominal", "title": None},
                 "xOffset": {"field": "sender"},
-                "y": {"field": measure, "type": "quantitative", "title": title},
+                "y": {
+                    "field": measure,
+                    "type": "quantitative",
+                    "title": title,
+                    **({"axis": _COUNT_AXIS} if counted else {}),
+                },
                 "color": {"field": "sender", "type": "nominal", "title": None},
             },
         }

@@ -94,7 +94,9 @@ def _overview(console: Console, query: Query) -> dict[str, Any]:
         "senders_svg": charts.counts_by(status["errors_by_sender"], "sender", "findings", "findings")
         if status["errors_by_sender"]
         else None,
-        "processing_svg": charts.processing_times(speed["files"][:500]) if speed["files"] else None,
+        "processing_svg": charts.processing_times(speed["files"][:500], since, until)
+        if speed["files"]
+        else None,
         "totals": _totals(buckets),
     }
 

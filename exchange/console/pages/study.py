@@ -39,8 +39,8 @@ def study_page(request: Request, viewer: Viewer) -> Response:
         rows=rows,
         least=least,
         hidden=len(rows) - len(shown),
-        flags_svg=charts.study_chart(rows, "flags", "flags") if shown else None,
-        amounts_svg=charts.study_chart(rows, "amount_total", "amount") if shown else None,
+        flags_svg=charts.study_chart(rows, "flags", "flags", counted=True) if shown else None,
+        amounts_svg=charts.study_chart(rows, "amount_total", "amount", counted=False) if shown else None,
     )
 
 
