@@ -3,7 +3,8 @@
 A page is a plain function `(request, viewer) -> Response` declared with the roles that may open it:
 `@page(Role.OPERATOR)`. Without a login it redirects to /login; for another role it answers 403 with
 the forbidden page. An action (a form that changes something) is declared with `@action(...)`: it
-also reads the form and refuses it without the right CSRF token. Both run the database work in a
+also reads the form and refuses it without the right CSRF token; `confirmed(...)` makes the GET
+confirmation page and the POST action of one path from the two functions. Both run the database work in a
 worker thread, off the event loop.
 """
 
@@ -25,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, QueryParams
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
 
 from exchange.cli.results import AMOUNT
 from exchange.console.auth import CSRF_FIELD, Gate, Viewer
@@ -168,6 +170,16 @@ def action(*roles: Role) -> Callable[[FormHandler], Callable[[Request], Awaitabl
         return endpoint
 
     return decorate
+
+
+def confirmed(path: str, roles: Sequence[Role], confirm: Handler, act: FormHandler) -> tuple[Route, Route]:
+    """A confirmed action as its two routes on one path: GET shows what `confirm` renders (what will
+    be done, and the form), POST does `act` with the form; both for `roles` only, the POST behind the
+    CSRF check of `action`."""
+    return (
+        Route(path, page(*roles)(confirm), methods=["GET"]),
+        Route(path, action(*roles)(act), methods=["POST"]),
+    )
 
 
 def render(

@@ -3,6 +3,8 @@ confirmation page and audited (`dlq.redrive`, `dlq.discard`) by the same functio
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -12,9 +14,10 @@ from exchange.console.auth import Viewer
 from exchange.console.web import (
     OPERATORS,
     BadRequestError,
+    Handler,
     NotFoundError,
     Query,
-    action,
+    confirmed,
     console_of,
     page,
     render,
@@ -63,33 +66,27 @@ def _one(request: Request, viewer: Viewer) -> dict[str, object]:
     raise NotFoundError(f"no dead letter at {partition}:{offset}")
 
 
-def _confirm(request: Request, viewer: Viewer, verb: str) -> Response:
-    letter = _one(request, viewer)
-    return render(
-        request,
-        viewer,
-        "dead_letter_confirm.html",
-        title="Re-drive a dead letter" if verb == "redrive" else "Discard a dead letter",
-        letter=letter,
-        verb=verb,
-    )
+def _confirmation(verb: str) -> Handler:
+    """The page that shows the dead letter and asks to confirm `verb` on it."""
 
+    def confirm(request: Request, viewer: Viewer) -> Response:
+        return render(
+            request,
+            viewer,
+            "dead_letter_confirm.html",
+            title="Re-drive a dead letter" if verb == "redrive" else "Discard a dead letter",
+            letter=_one(request, viewer),
+            verb=verb,
+        )
 
-@page(*OPERATORS)
-def confirm_redrive(request: Request, viewer: Viewer) -> Response:
-    return _confirm(request, viewer, "redrive")
-
-
-@page(*OPERATORS)
-def confirm_discard(request: Request, viewer: Viewer) -> Response:
-    return _confirm(request, viewer, "discard")
+    confirm.__name__ = f"confirm_{verb}"
+    return confirm
 
 
 def _position(request: Request) -> tuple[int | None, int]:
     return (int(request.path_params["partition"]), int(request.path_params["offset"]))
 
 
-@action(*OPERATORS)
 def redrive(request: Request, viewer: Viewer, form: FormData) -> Response:
     console = console_of(request)
     done = redrive_letters(console.settings, console.engine, viewer.name, (_position(request),), None)
@@ -98,7 +95,6 @@ def redrive(request: Request, viewer: Viewer, form: FormData) -> Response:
     return RedirectResponse("/dead-letters?" + _done(said), status_code=303)
 
 
-@action(*OPERATORS)
 def discard(request: Request, viewer: Viewer, form: FormData) -> Response:
     reason = str(form.get("reason", "")).strip()
     if not reason:
@@ -110,6 +106,12 @@ def discard(request: Request, viewer: Viewer, form: FormData) -> Response:
 
 
 def _done(text: str) -> str:
-    from urllib.parse import urlencode
-
     return urlencode({"done": text})
+
+
+_LETTER = "/dead-letters/{partition:int}/{offset:int}"
+# Each action on one dead letter, behind its confirmation page.
+ROUTES = (
+    *confirmed(f"{_LETTER}/redrive", OPERATORS, _confirmation("redrive"), redrive),
+    *confirmed(f"{_LETTER}/discard", OPERATORS, _confirmation("discard"), discard),
+)
