@@ -3,7 +3,8 @@ process) on a store filled by the real pipeline (`exchange run` through the real
 flag tests' world. Each role logs in; the operator reads a rejected file's findings and re-drives a
 dead letter that the runner then processes; the analyst filters flags by code and sees the facet
 counts change, opens a flag's match-weight chart and exports CSV equal to the query; the auditor sees
-the analyst's queries; pages of other roles refuse. Screenshots of each page go to
+the analyst's queries; pages of other roles refuse; the open overview counts a file that arrives
+without being reloaded. Screenshots of each page go to
 tests/console/screenshots/ (git-ignored)."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +65,7 @@ class Site:
     engine: Engine
     partners: Path
     france: AuthorityFolders
+    authorities: dict[str, AuthorityFolders]
     tmp: Path
 
 
@@ -140,7 +143,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, kafka_bootstrap: str) -> Iter
         wait_for_lag(settings, 0)
         url = f"http://127.0.0.1:{port}/"
         _wait_served(url, server, serve_log)
-        yield Site(url, settings, engine, partners, france, tmp)
+        yield Site(url, settings, engine, partners, france, authorities, tmp)
     finally:
         server.terminate()
         stopped = server.wait(30)
@@ -356,3 +359,23 @@ def test_pages_of_other_roles_refuse(page: Any) -> None:
         response = page.goto(path)
         assert response.status == 403 and "Not for your role" in page.inner_text("main")
     _shot(page, "forbidden-operator")
+
+
+def test_the_open_overview_counts_a_file_that_arrives_without_a_reload(page: Any, site: Site) -> None:
+    _log_in(page, Role.OPERATOR)
+    rejected = page.locator(".card.outcome-rejected .figure")
+    before = int(rejected.inner_text().replace(",", ""))
+    page.evaluate("window.stillTheSamePage = true")  # a reload or a navigation would lose it
+    luxembourg, belgium = site.authorities["LU"], site.authorities["BE"]
+    bad = seal(b"<arrives-while-the-overview-is-open/>", luxembourg, belgium, site.tmp)
+    with ThreadPoolExecutor(max_workers=1) as worker:  # off Playwright's event loop
+        worker.submit(_produce, site.settings, bad, b"LU").result()
+    page.wait_for_function(
+        "n => Number(document.querySelector('.card.outcome-rejected .figure').textContent"
+        ".replace(/,/g, '')) > n",
+        arg=before,
+        timeout=30_000,
+    )
+    assert int(rejected.inner_text().replace(",", "")) == before + 1
+    assert page.evaluate("window.stillTheSamePage") is True
+    _shot(page, "overview-refreshed")
