@@ -47,8 +47,21 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
-# A count has whole ticks: 0, 1, 2, never 0.5.
-_COUNT_AXIS = {"tickMinStep": 1, "format": ",d"}
+def _counted(highest: float) -> dict[str, Any]:
+    """A count's scale and axis: whole ticks (0, 1, 2, never 0.5), about five of them. Given as values
+    because Vega's renderer keeps its fractional ticks under `tickMinStep` and a whole-number format
+    only repeats their rounded labels (0, 1, 1, 2, 2)."""
+    step = next(
+        size * power
+        for power in (10**exponent for exponent in range(16))
+        for size in (1, 2, 5)
+        if size * power * 5 >= highest
+    )
+    top = max(step, math.ceil(highest / step) * step)
+    return {
+        "scale": {"domain": [0, top]},
+        "axis": {"values": list(range(0, top + 1, step)), "format": ",d"},
+    }
 
 
 def _window_axis(since: datetime, until: datetime) -> dict[str, Any]:
@@ -71,11 +84,22 @@ def _window_axis(since: datetime, until: datetime) -> dict[str, Any]:
 def outcomes_over_time(
     buckets: Iterable[tuple[datetime, str, int]], since: datetime, until: datetime, size: timedelta
 ) -> str:
-    """Files (and dead letters) received per bucket, stacked by verdict."""
-    values = [
-        {"start": _iso(start), "end": _iso(start + size), "outcome": outcome, "files": count}
-        for start, outcome, count in buckets
-    ]
+    """Files (and dead letters) received per bucket, stacked by verdict.
+
+    The stack is summed here: Vega-Lite does not stack bars that span x to x2 (it drew every verdict
+    of a bucket as one thin line at its own count). The axis runs to the end of the bucket that holds
+    `until`, so the current bucket is drawn inside the chart."""
+    order = {outcome: n for n, outcome in enumerate(OUTCOME_COLOURS)}
+    heights: dict[datetime, int] = {}
+    values = []
+    for start, outcome, count in sorted(buckets, key=lambda b: (b[0], order.get(b[1], len(order)))):
+        low = heights.get(start, 0)
+        heights[start] = low + count
+        values.append(
+            {"start": _iso(start), "end": _iso(start + size), "outcome": outcome, "files": count,
+             "low": low, "high": low + count}
+        )  # fmt: skip
+    end = max([until, *(start + size for start in heights)])
     return svg(
         {
             "width": 640,
@@ -83,15 +107,15 @@ def outcomes_over_time(
             "data": {"values": values},
             "mark": {"type": "bar", "stroke": "white", "strokeWidth": 0.5},
             "encoding": {
-                "x": {**_window_axis(since, until), "field": "start"},
+                "x": {**_window_axis(since, end), "field": "start"},
                 "x2": {"field": "end"},
                 "y": {
-                    "field": "files",
+                    "field": "low",
                     "type": "quantitative",
-                    "stack": "zero",
                     "title": "files",
-                    "axis": _COUNT_AXIS,
+                    **_counted(max(heights.values(), default=1)),
                 },
+                "y2": {"field": "high"},
                 "color": _colour("outcome", OUTCOME_COLOURS),
             },
         }
@@ -118,7 +142,12 @@ def counts_by(rows: Sequence[Mapping[str, Any]], category: str, count: str, titl
             "mark": {"type": "bar", "color": "#37474f"},
             "encoding": {
                 "y": {"field": category, "type": "nominal", "sort": "-x", "title": None},
-                "x": {"field": count, "type": "quantitative", "title": title, "axis": _COUNT_AXIS},
+                "x": {
+                    "field": count,
+                    "type": "quantitative",
+                    "title": title,
+                    **_counted(max((row[count] for row in rows), default=1)),
+                },
             },
         }
     )
@@ -234,7 +263,7 @@ def study_chart(rows: Sequence[Mapping[str, Any]], measure: str, title: str, cou
                     "field": measure,
                     "type": "quantitative",
                     "title": title,
-                    **({"axis": _COUNT_AXIS} if counted else {}),
+                    **(_counted(max((v[measure] for v in values), default=1)) if counted else {}),
                 },
                 "color": {"field": "sender", "type": "nominal", "title": None},
             },

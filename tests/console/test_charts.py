@@ -20,8 +20,8 @@ def _numbers(labels: list[str]) -> list[str]:
     return [label for label in labels if re.fullmatch(r"[\d.,]+", label)]
 
 
-def test_count_axes_have_whole_ticks() -> None:
-    codes = [{"code": "60001", "n": 1}, {"code": "60002", "n": 3}]
+def test_count_axes_have_whole_ticks_each_once() -> None:
+    codes = [{"code": "60001", "n": 2}]
     by_code = charts.counts_by(codes, "code", "n", "findings")
     timeline = charts.outcomes_over_time(
         [(NOW - timedelta(hours=2), "accepted", 1), (NOW - timedelta(hours=1), "rejected", 2)],
@@ -35,6 +35,24 @@ def test_count_axes_have_whole_ticks() -> None:
         ticks = _numbers(_labels(svg))
         assert ticks, "no tick labels"
         assert all("." not in tick for tick in ticks), ticks
+        assert len(set(ticks)) == len(ticks), f"a tick label repeated: {ticks}"
+
+
+def test_a_buckets_verdicts_are_stacked_inside_the_window() -> None:
+    start = NOW - timedelta(minutes=16)  # the current hour's bucket runs past the window's end
+    svg = charts.outcomes_over_time(
+        [(start, "accepted", 2), (start, "rejected", 2), (start, "dead letter", 2)],
+        NOW - timedelta(hours=24),
+        NOW,
+        timedelta(hours=1),
+    )
+    bars = re.findall(r'aria-roledescription="bar" d="M([\d.]+),([\d.]+)h([\d.]+)v([\d.]+)h', svg)
+    assert len(bars) == 3
+    tops = {float(top) for _, top, _, _ in bars}
+    heights = {round(float(height), 3) for *_, height in bars}
+    assert len(tops) == 3 and len(heights) == 1, bars  # one on another, each as high as 2 files
+    width = float(re.search(r'<svg[^>]*width="([\d.]+)"', svg).group(1))  # type: ignore[union-attr]
+    assert all(float(x) + float(w) <= width for x, _, w, _ in bars)
 
 
 def test_processing_times_read_as_plain_seconds_over_the_window_in_utc_hours() -> None:
