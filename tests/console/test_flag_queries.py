@@ -6,10 +6,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from exchange import db
 from exchange.anomalies.queries import FACETS, SORTS, FlagQuery, flag_facet_counts, iter_flags
+from exchange.console import create_app
+from exchange.settings import Settings
 from tests.console.conftest import Store
 
 
@@ -47,3 +52,20 @@ def test_a_facet_shows_at_most_its_limit_of_values(store: Store) -> None:
     with store.engine.connect() as connection:
         counted = flag_facet_counts(connection, FlagQuery(state="all"), limit=1)
     assert all(len(values) <= 1 for values in counted.facets.values())
+
+
+def test_the_consoles_sqlite_connections_read_through_a_memory_map(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = db.create_db_engine(url)
+    try:
+        db.upgrade(engine)
+        with engine.connect() as pooled:  # opened before the console: pooled, then taken again
+            pooled.execute(text("SELECT 1"))
+        create_app(Settings(data_dir=tmp_path, database_url=url), engine)
+        with engine.connect() as connection:
+            pragmas = [
+                connection.execute(text(f"PRAGMA {name}")).scalar() for name in ("mmap_size", "cache_size")
+            ]
+    finally:
+        engine.dispose()
+    assert pragmas == [268_435_456, -32_768]
