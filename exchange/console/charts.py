@@ -226,7 +226,8 @@ def match_waterfall(explanation: Mapping[str, Any], threshold: float | None) -> 
                 "layer": [
                     {"mark": {"type": "rule", "strokeDash": [6, 4], "color": "#ef6c00"},
                      "encoding": {"y": {"field": "threshold", "type": "quantitative"}}},
-                    {"mark": {"type": "text", "align": "left", "dx": 4, "dy": -6, "color": "#ef6c00", "x": 0},
+                    {"mark": {"type": "text", "align": "left", "baseline": "middle", "dx": 6,
+                              "color": "#ef6c00", "x": {"expr": "width"}},  # right of the bars and labels
                      "encoding": {"y": {"field": "threshold", "type": "quantitative"},
                                   "text": {"field": "label"}}},
                 ],

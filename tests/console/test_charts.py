@@ -75,3 +75,16 @@ def test_a_week_has_one_tick_a_day() -> None:
     )
     days = [label for label in _labels(svg) if re.fullmatch(r"\d\d \w{3}", label)]
     assert days == ["27 Nov", "28 Nov", "29 Nov", "30 Nov", "01 Dec", "02 Dec", "03 Dec"]
+
+
+def test_the_match_threshold_is_labelled_right_of_every_bar() -> None:
+    explanation = {
+        "prior_weight": -2.47,
+        "match_weight": 61.91,
+        "fields": [{"field": "given_name", "level": "exact", "weight": 6.39}],
+    }
+    svg = charts.match_waterfall(explanation, 3.17)
+    label = re.search(r'translate\(([\d.]+),[\d.]+\)"[^>]*>match threshold \+3\.17<', svg)
+    assert label is not None
+    bars = re.findall(r'aria-roledescription="bar" d="M([\d.]+),[\d.]+h([\d.]+)', svg)
+    assert bars and float(label.group(1)) >= max(float(x) + float(w) for x, w in bars)
