@@ -5,6 +5,7 @@ sellers and constituent entities to the company registry (number, then name and 
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, text
 
+from exchange.cli.main import main
 from exchange.db import upgrade
 from exchange.records import Address, Name, PartyKind
 from exchange.registry.data import AddressData, TaxpayerData
@@ -151,3 +153,18 @@ def test_without_any_registry_sellers_await_it(belgium: Receiver, db_url: str) -
     sellers = _rows(engine, "SELECT decision, method FROM dpi_seller_match")
     engine.dispose()
     assert sellers == [("awaiting", "none")]
+
+
+def test_exchange_reconcile_decides_sellers_that_awaited_the_registry(
+    belgium: Receiver, db_url: str, tmp_path: Path
+) -> None:
+    exit_code, result = process(belgium, seal_as(belgium, dpi_document(), "DPI"))
+    assert exit_code == 0, result
+    engine = create_engine(db_url)
+    _registry(engine, tmp_path)
+    belgium.capsys.readouterr()
+    assert main(["reconcile", "--json"]) == 0
+    summary = json.loads(belgium.capsys.readouterr().out)
+    assert summary["sellers"] == {"match": 1} and summary["companies"] == {"match": 1}  # by its number
+    assert _rows(engine, "SELECT decision, method FROM dpi_seller_match") == [("match", "tin")]
+    engine.dispose()
