@@ -12,27 +12,50 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String
+from sqlalchemy import Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exchange.models import Base
+from exchange.reconcile.models import PartyMatch
 from exchange.store.types import Id
 
 
-class SellerMatch(Base):
-    __tablename__ = "dpi_seller_match"
+def _decision_columns() -> list[Column[Any]]:
+    """`party_match`'s columns after its key: a seller's decision is kept in the same shape."""
+    party_match: Table = PartyMatch.__table__  # type: ignore[assignment]
+    columns = []
+    for column in party_match.columns:
+        if column.name == "party_id":
+            continue
+        copy = column._copy()  # a copy leaves out the foreign keys its table's constraints hold
+        for key in column.foreign_keys:
+            copy.append_foreign_key(ForeignKey(key.target_fullname))
+        columns.append(copy)
+    return columns
 
-    seller_id: Mapped[int] = mapped_column(Id, ForeignKey("dpi_seller.id"), primary_key=True)
-    file_id: Mapped[int] = mapped_column(Id, ForeignKey("received_file.id"), index=True)
-    decision: Mapped[str] = mapped_column(String(10), index=True)
-    method: Mapped[str] = mapped_column(String(8))  # tin, linkage
-    taxpayer_id: Mapped[int | None] = mapped_column(Id, ForeignKey("taxpayer.id"), index=True)
-    match_weight: Mapped[float | None] = mapped_column(Float)
-    probability: Mapped[float | None] = mapped_column(Float)
-    explanation: Mapped[dict[str, Any]] = mapped_column(JSON)
-    candidates: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    model_version: Mapped[str] = mapped_column(String(32))
-    matched_at: Mapped[datetime] = mapped_column()
+
+SELLER_MATCH = Table(
+    "dpi_seller_match",
+    Base.metadata,
+    Column("seller_id", Id, ForeignKey("dpi_seller.id"), primary_key=True),
+    *_decision_columns(),
+)
+
+
+class SellerMatch(Base):
+    __table__ = SELLER_MATCH
+
+    seller_id: Mapped[int]
+    file_id: Mapped[int]
+    decision: Mapped[str]
+    method: Mapped[str]
+    taxpayer_id: Mapped[int | None]
+    match_weight: Mapped[float | None]
+    probability: Mapped[float | None]
+    explanation: Mapped[dict[str, Any]]
+    candidates: Mapped[list[dict[str, Any]]]
+    model_version: Mapped[str]
+    matched_at: Mapped[datetime]
 
 
 class CompanyMatch(Base):

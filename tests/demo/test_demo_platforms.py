@@ -3,9 +3,6 @@ DPI file, a Dutch correction, one CbC report; the summary counts them as the sto
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +12,9 @@ from sqlalchemy.orm import Session
 
 from exchange import db
 from exchange.anomalies.models import Flag
-from exchange.cli.main import main
 from exchange.store.models import DocRecord
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
-    directory = tmp_path_factory.mktemp("demo") / "run"
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert main(["demo", "--json", "--keep", "--size", "400", "--data-dir", str(directory)]) == 0
-    return json.loads(out.getvalue()), directory
 
 
 def test_the_summary_counts_the_dpi_and_cbc_files(demo: tuple[dict[str, Any], Path]) -> None:

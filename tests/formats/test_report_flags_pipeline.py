@@ -4,9 +4,7 @@ raises CB01, CB02 and CB03; the study table counts them, small cells suppressed.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import replace
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,34 +13,17 @@ from sqlalchemy.orm import Session
 
 from exchange.anomalies.models import Flag
 from exchange.anomalies.study import study_table
-from exchange.db import upgrade
-from exchange.records import PartyKind
-from exchange.registry.data import AddressData, BenefitData, TaxpayerData
-from exchange.registry.load import load_file, load_population
-from exchange.registry.synthetic.population import Population
 from tests.formats.cbc_documents import cbc_document, report, summary
 from tests.formats.dpi_documents import dpi_document, header, individual_seller, operator
 from tests.formats.packets import process, seal_as
+from tests.formats.registry import load_registry
 from tests.validation.packets import Receiver
 
 
 def _registry(engine: Engine, tmp_path: Path) -> None:
-    upgrade(engine)
-    population = Population("BE", 2025, 0)
-    population.taxpayers.append(
-        TaxpayerData("85073003328", PartyKind.INDIVIDUAL, "BE", "Jan", "Peeters", None, date(1985, 7, 30))
+    load_registry(
+        engine, tmp_path, [["enterprise_number", "name"], ["0403170701", "Andere Firma NV"]], benefit=True
     )
-    population.addresses.append(
-        AddressData(
-            "85073003328", date(2010, 1, 1), "Gent", street="Veldstraat", house_number="2", post_code="9000"
-        )
-    )
-    population.benefits.append(BenefitData("85073003328", 2025, "integration_income", Decimal(9000)))
-    load_population(engine, population)
-    path = tmp_path / "companies.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows([["enterprise_number", "name"], ["0403170701", "Andere Firma NV"]])
-    load_file(engine, path, home="BE")
 
 
 def _flags(engine: Engine) -> dict[str, str]:

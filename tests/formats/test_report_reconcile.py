@@ -4,25 +4,20 @@ sellers and constituent entities to the company registry (number, then name and 
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, text
 
 from exchange.cli.main import main
-from exchange.db import upgrade
-from exchange.records import Address, Name, PartyKind
-from exchange.registry.data import AddressData, TaxpayerData
-from exchange.registry.load import load_file, load_population
-from exchange.registry.synthetic.population import Population
+from exchange.records import Address, Name
 from tests.formats.cbc_documents import cbc_document
 from tests.formats.cbc_documents import header as cbc_header
 from tests.formats.dpi_documents import dpi_document, entity_seller, individual_seller
 from tests.formats.packets import process, seal_as
+from tests.formats.registry import load_registry
 from tests.validation.packets import Receiver
 
 COMPANIES = [
@@ -33,22 +28,7 @@ COMPANIES = [
 
 
 def _registry(engine: Engine, tmp_path: Path, companies: bool = True) -> None:
-    upgrade(engine)
-    population = Population("BE", 2025, 0)
-    population.taxpayers.append(
-        TaxpayerData("85073003328", PartyKind.INDIVIDUAL, "BE", "Jan", "Peeters", None, date(1985, 7, 30))
-    )
-    population.addresses.append(
-        AddressData(
-            "85073003328", date(2010, 1, 1), "Gent", street="Veldstraat", house_number="2", post_code="9000"
-        )
-    )
-    load_population(engine, population)
-    if companies:
-        path = tmp_path / "companies.csv"
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            csv.writer(handle).writerows(COMPANIES)
-        assert not load_file(engine, path, home="BE").rejected
+    load_registry(engine, tmp_path, COMPANIES if companies else None)
 
 
 def _rows(engine: Engine, query: str) -> list[Any]:
