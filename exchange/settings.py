@@ -187,6 +187,29 @@ class Settings(BaseSettings):
         ge=0,
         description="SB01: foreign balances of a means-tested benefit recipient from which it is flagged.",
     )
+    flag_platform_benefit_min_income: Decimal = Field(
+        Decimal(3000),
+        ge=0,
+        description="PF02: platform income in the year of a means-tested benefit from which it is flagged.",
+    )
+    flag_platform_combined_min: Decimal = Field(
+        Decimal(10000),
+        ge=0,
+        description="PF04: platform income of a year that several platforms together reach while each "
+        "stays under it.",
+    )
+    flag_cbc_profit_ratio: float = Field(
+        5.0,
+        gt=1,
+        description="CB02: profit per employee or per tangible asset of a jurisdiction above this multiple "
+        "of the median of the group's other jurisdictions.",
+    )
+    flag_cbc_tax_accrued_ratio: float = Field(
+        2.0, gt=1, description="CB03: income tax accrued above this multiple of the tax paid."
+    )
+    flag_cbc_tax_gap_min: Decimal = Field(
+        Decimal(100000), ge=0, description="CB03: ... and above the tax paid by more than this amount."
+    )
     flag_fi_min_records: int = Field(
         20, ge=1, description="FI01: fewest account reports of an institution in a year to judge it by."
     )

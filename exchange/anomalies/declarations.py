@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any, Generic, TypeVar, overload
 
 from exchange.anomalies.facts import AccountFacts, InstitutionFacts, TaxpayerYearFacts
+from exchange.anomalies.report_facts import GroupFacts, PlatformYearFacts
 from exchange.settings import Settings
 
 
@@ -43,6 +44,8 @@ class Scope(StrEnum):
     ACCOUNT = "account"
     TAXPAYER = "taxpayer"
     INSTITUTION = "institution"
+    PLATFORM = "platform"  # one taxpayer in one year, every live DPI seller matched to them
+    GROUP = "group"  # one multinational group's CbC report of one sender and year
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +71,7 @@ def sole(senders: Iterable[str]) -> str | None:
     return distinct.pop() if len(distinct) == 1 else None
 
 
-F = TypeVar("F", AccountFacts, TaxpayerYearFacts, InstitutionFacts)
+F = TypeVar("F", AccountFacts, TaxpayerYearFacts, InstitutionFacts, PlatformYearFacts, GroupFacts)
 Check = Callable[[F, Settings], Iterable[Hit]]
 
 
@@ -152,6 +155,20 @@ def institution_rule(
 ) -> Callable[[Check[InstitutionFacts]], FlagRule[InstitutionFacts]]:
     def declare(check: Check[InstitutionFacts]) -> FlagRule[InstitutionFacts]:
         return _declare(about, Scope.INSTITUTION, check)
+
+    return declare
+
+
+def platform_rule(about: About) -> Callable[[Check[PlatformYearFacts]], FlagRule[PlatformYearFacts]]:
+    def declare(check: Check[PlatformYearFacts]) -> FlagRule[PlatformYearFacts]:
+        return _declare(about, Scope.PLATFORM, check)
+
+    return declare
+
+
+def group_rule(about: About) -> Callable[[Check[GroupFacts]], FlagRule[GroupFacts]]:
+    def declare(check: Check[GroupFacts]) -> FlagRule[GroupFacts]:
+        return _declare(about, Scope.GROUP, check)
 
     return declare
 

@@ -41,6 +41,7 @@ from exchange.anomalies.events import (
 from exchange.anomalies.flag_rows import FlagRow, comparable_evidence, compare, stored_flags, write
 from exchange.anomalies.institution_facts import Institution, institution_facts
 from exchange.anomalies.models import Flag, FlagEventRow
+from exchange.anomalies.report_flags import report_flag_changes
 from exchange.anomalies.rules import ACCOUNT_RULES, INSTITUTION_RULES, TAXPAYER_RULES, rule_name
 from exchange.anomalies.scopes import ScopeBatch, Worklist, worklist
 from exchange.anomalies.scores import RiskScore, refresh_risk
@@ -193,6 +194,9 @@ def _evaluate(
             work.add_file(file_id)
         evaluation = _Evaluation(connection, work, settings, file_id)
         batches = evaluation.run(work.batches(batch_size))
+        # The DPI and CbC scopes (report_flags.py), after the others, into the same outbox.
+        changed, concerned = report_flag_changes(connection, file_id, settings, evaluation.now)
+        evaluation.outbox.record(changed, refresh=concerned)
         return evaluation.outbox.changes(engine, keep_events), batches
 
 

@@ -9,16 +9,22 @@ import click
 from exchange.cli.context import CliContext, emit, json_option, pass_context
 from exchange.cli.store_access import open_store
 from exchange.reconcile.awaiting import files_awaiting, registry_notice
+from exchange.reconcile.reports import rematch_reports, report_files
 from exchange.reconcile.service import files_with_reports, rematch, train_models
 
 
 def _human(result: dict[str, Any]) -> str:
     waiting = f", {result['awaiting']} awaiting the registry" if result["awaiting"] else ""
-    return (
+    lines = [
         f"{result['files']} files, {result['parties']} parties: {result['match']} matched, "
         f"{result['candidates']} with candidates, {result['no_match']} unmatched, "
         f"{result['conflict']} conflicts{waiting} ({result['seconds']:.1f}s)"
-    )
+    ]
+    for kind in ("sellers", "companies"):
+        if result.get(kind):
+            decisions = ", ".join(f"{count} {decision}" for decision, count in result[kind].items())
+            lines.append(f"DPI/CbC {kind}: {decisions}")
+    return "\n".join(lines)
 
 
 def _trained(result: dict[str, Any]) -> str:
@@ -77,10 +83,15 @@ def reconcile_command(
             with engine.connect() as connection:
                 chosen = files_awaiting(connection)
         summary = rematch(engine, settings, chosen)
+        # DPI sellers and CbC entities (exchange.reconcile.reports): the same choice of files.
+        reports = report_files(engine, awaiting_only=not everything and not file_ids)
+        if file_ids:
+            reports = [file_id for file_id in file_ids if file_id in set(reports)]
+        sellers_and_entities = rematch_reports(engine, settings, reports)
         with engine.connect() as connection:
             notice = registry_notice(connection)
     finally:
         engine.dispose()
-    emit(summary.to_dict(), as_json, _human)
+    emit({**summary.to_dict(), **sellers_and_entities}, as_json, _human)
     if notice is not None:
         click.echo(f"warning: {notice}", err=True)

@@ -73,6 +73,9 @@ def load_command(
                         foreign_gains foreign_other]
       foreign_accounts  national_id tax_year country_code institution [id_country]
       benefits          national_id year kind amount [id_country]
+      companies         enterprise_number name [country vat_number legal_form street house_number
+                        post_code city country_code activity]
+    Enterprise and VAT numbers: BE, NL, LU (python-stdnum checks); activity a NACE code (68.20).
     Dates YYYY-MM-DD, amounts with a dot. Load taxpayers first, returns before foreign_accounts.
     Exit code 1 when any row was rejected (the others are loaded).
     """

@@ -80,7 +80,7 @@ def _seal(file: DemoFile, authorities: dict[str, AuthorityFolders], outbox: Path
     signer = authorities[file.signer or file.sender]
     created = create_packet(
         file.document,
-        PacketRequest(Profile.CTS, file.sender, "BE", "CRS", tax_year=2025),
+        PacketRequest(Profile.CTS, file.sender, "BE", file.communication_type, tax_year=2025),
         signer=signer.keyring().signing_pair(signer.jurisdiction),
         receiver_certificate=authorities[file.sender].trust().encryption_certificate("BE"),
         directory=outbox / file.sender,

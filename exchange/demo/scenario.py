@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from exchange.demo.platforms import PlatformFile, platform_files
 from exchange.records import AccountReport, DocSpec, MessageHeader
 from exchange.registry.synthetic.population import Institution, Population
 from exchange.registry.synthetic.reports import SyntheticReport, generate_reports, reporting_fi
@@ -38,6 +39,7 @@ class DemoFile:
     expected: tuple[Outcome, ...]  # the verdicts it may get
     institution: Institution
     signer: str | None = None  # another authority's key signs it (a forged packet), if set
+    communication_type: str = "CRS"
 
 
 @dataclass(frozen=True)
@@ -56,10 +58,12 @@ class Round:
 
 FIRST_ROUND = (
     "each bank's accounts, one bank's file with negative balances (record errors), "
-    "a malformed file, a packet signed by the other authority"
+    "a malformed file, a packet signed by the other authority; each country's platform's DPI sellers, "
+    "a malformed DPI file, a group's CbC report"
 )
 CORRECTION_ROUND = (
-    "once round 1 is answered, the banks correct balances (OECD2) and delete accounts (OECD3) they sent in it"
+    "once round 1 is answered, the banks correct balances (OECD2) and delete accounts (OECD3) they sent "
+    "in it, and the Dutch platform corrects a seller"
 )
 
 
@@ -209,10 +213,23 @@ def _deleted(report: AccountReport) -> AccountReport:
     )
 
 
+def _demo_file(file: PlatformFile) -> DemoFile:
+    expected = REFUSED if file.refused else GOOD
+    return DemoFile(
+        file.sender, file.label, file.document, (), expected, file.institution, None, file.communication_type
+    )
+
+
 def build_scenario(population: Population, senders: Sequence[str], seed: int) -> Scenario:
     first, truth = first_round(population, senders, seed)
+    platforms_first, platforms_second = platform_files(population, seed)
     rounds = [
-        Round(1, "first reports", FIRST_ROUND, first),
-        Round(2, "corrections", CORRECTION_ROUND, correction_round(first, population)),
+        Round(1, "first reports", FIRST_ROUND, first + [_demo_file(f) for f in platforms_first]),
+        Round(
+            2,
+            "corrections",
+            CORRECTION_ROUND,
+            correction_round(first, population) + [_demo_file(f) for f in platforms_second],
+        ),
     ]
     return Scenario(population.home, population.year, rounds, truth)

@@ -16,13 +16,12 @@ from exchange.anomalies import risk_scores, rule_of
 from exchange.anomalies.models import Flag
 from exchange.demo.scenario import Scenario
 from exchange.reconcile.models import PartyMatch
+from exchange.reconcile.report_matches import CompanyMatch, SellerMatch
 from exchange.registry.models import Taxpayer
 from exchange.settings import Settings
 from exchange.states import Outcome, RecordKind
 from exchange.store import FileState
 from exchange.store.models import AccountReportRow, DocRecord, PartyRow, ReceivedFile
-
-_CSM = "{urn:oecd:ties:csm:v2}"
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,8 @@ def _read_answer(content: bytes, recipient: AuthorityFolders) -> str:
     with open_packet(content, context) as opened:
         message = etree.fromstring(opened.stream.read())
         opened.verdict()
-    return str(message.findtext(f".//{_CSM}ValidationResult/{_CSM}Status"))
+    # Each format's status message has its own namespace (CRS, DPI, CbC): the same ValidationResult.
+    return str(message.xpath("string(//*[local-name()='ValidationResult']/*[local-name()='Status'])"))
 
 
 def _files(
@@ -54,7 +54,11 @@ def _files(
 ) -> list[dict[str, Any]]:
     query = (
         select(ReceivedFile)
-        .options(selectinload(ReceivedFile.findings), selectinload(ReceivedFile.status_message))
+        .options(
+            selectinload(ReceivedFile.findings),
+            selectinload(ReceivedFile.status_message),
+            selectinload(ReceivedFile.header),
+        )
         .order_by(ReceivedFile.id)
     )
     files = []
@@ -68,6 +72,7 @@ def _files(
                 "sent": planned.label if planned else None,
                 "expected": [o.value for o in planned.expected] if planned else None,
                 "sender": file.sender,
+                "format": file.header.format_name if file.header else file.communication_type.lower(),
                 "message_ref_id": file.message_ref_id,
                 "outcome": _outcome(file).value,
                 "state": file.state.value,
@@ -168,6 +173,26 @@ def _flags(session: Session, engine: Engine) -> dict[str, Any]:
     }
 
 
+def _report_matching(engine: Engine) -> dict[str, dict[str, int]]:
+    """DPI sellers against the taxpayers and DPI/CbC entities against the company registry, by decision."""
+    with Session(engine) as session:
+        sellers = {
+            decision: count
+            for decision, count in session.execute(
+                select(SellerMatch.decision, func.count()).group_by(SellerMatch.decision)
+            )
+        }
+        entities = session.execute(
+            select(CompanyMatch.source, CompanyMatch.decision, func.count()).group_by(
+                CompanyMatch.source, CompanyMatch.decision
+            )
+        )
+        companies: dict[str, int] = {}
+        for source, decision, count in entities:
+            companies[f"{source}:{decision}"] = count
+        return {"sellers": dict(sorted(sellers.items())), "companies": dict(sorted(companies.items()))}
+
+
 def summarize(
     engine: Engine,
     settings: Settings,
@@ -200,6 +225,8 @@ def summarize(
             "read_by_partners": dict(Counter(str(file["answer"]) for file in files if file["answer"])),
         },
         "account_report_versions": chains,
+        "formats": dict(sorted(Counter(file["format"] for file in files).items())),
         "matching": matching,
+        "platforms_and_groups": _report_matching(engine),
         "flags": flags,
     }

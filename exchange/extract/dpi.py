@@ -7,12 +7,13 @@ pass has judged the shape, so a missing part is left empty here rather than repo
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from lxml import etree
 
 from exchange.extract.docspec import doc_spec
-from exchange.extract.parties import address, individual, organisation_name
+from exchange.extract.parties import OrganisationParts, address, individual
 from exchange.extract.xmltext import (
     attribute,
     leaf_fields,
@@ -30,7 +31,6 @@ from exchange.records import (
     FinancialIdentifier,
     FIRole,
     GovernmentVerification,
-    Name,
     OperatorRole,
     OtherPlatformOperator,
     Party,
@@ -69,29 +69,19 @@ def dpi_identifier(element: etree._Element) -> TIN:
     )
 
 
-class _Entity:
-    """The parts of a DPI OrganisationParty (platform operator, entity seller), gathered by `take`."""
+@dataclass
+class _Entity(OrganisationParts):
+    """A DPI OrganisationParty (platform operator, entity seller): an organisation's parts, its TINs and
+    INs in one list as written (a TIN may be empty when `unknown` says so), and what DPI adds."""
 
-    def __init__(self) -> None:
-        self.names: list[Name] = []
-        self.residences: list[str] = []
-        self.identifiers: list[TIN] = []  # TINs first as written, INs (with their INType) among them
-        self.addresses: list[Address] = []
-        self.business_names: list[str] = []
-        self.vat: str | None = None
-        self.nexus: str | None = None
-        self.assumed_reporting: bool | None = None
+    business_names: list[str] = field(default_factory=list)
+    vat: str | None = None
+    nexus: str | None = None
+    assumed_reporting: bool | None = None
 
     def take(self, local: str, child: etree._Element) -> bool:
-        if local == "Name":
-            self.names.append(organisation_name(child))
-        elif local == "ResCountryCode":
-            if (code := text(child)) is not None:
-                self.residences.append(code)
-        elif local in ("TIN", "IN"):
-            self.identifiers.append(dpi_identifier(child))
-        elif local == "Address":
-            self.addresses.append(address(child))
+        if local in ("TIN", "IN"):
+            self.tins.append(dpi_identifier(child))
         elif local == "PlatformBusinessName":
             if (name := text(child)) is not None:
                 self.business_names.append(name)
@@ -102,18 +92,8 @@ class _Entity:
         elif local == "AssumedReporting":
             self.assumed_reporting = parse_bool(text(child))
         else:
-            return False
+            return super().take(local, child)
         return True
-
-    def party(self) -> Party:
-        return Party(
-            kind=PartyKind.ORGANISATION,
-            role=PartyRole.SELLER,
-            names=tuple(self.names),
-            res_country_codes=tuple(self.residences),
-            tins=tuple(self.identifiers),
-            addresses=tuple(self.addresses),
-        )
 
 
 def platform_operator(
@@ -135,7 +115,7 @@ def platform_operator(
         names=tuple(parts.names),
         role=FIRole.REPORTING_FI,
         res_country_codes=tuple(parts.residences),
-        ins=tuple(parts.identifiers),
+        ins=parts.identifiers(),
         addresses=tuple(parts.addresses),
         vat=parts.vat,
         platform_business_names=tuple(parts.business_names),
@@ -261,7 +241,7 @@ class _SellerBuilder:
                 parts = _Entity()
                 for part in child:
                     parts.take(local_name(part), part)
-                self.party = parts.party()
+                self.party = parts.party(PartyRole.SELLER)
                 self.vat, self.nexus = parts.vat, parts.nexus
                 self.assumed_reporting = parts.assumed_reporting
                 self.business_names = tuple(parts.business_names)

@@ -126,6 +126,17 @@ class OrganisationParts:
         """CRS organisations carry IN, FATCA ones TIN: a file has one or the other."""
         return tuple(self.ins or self.tins)
 
+    def party(self, role: PartyRole, **extra: Unpack[_RoleFields]) -> Party:
+        return Party(
+            kind=PartyKind.ORGANISATION,
+            role=role,
+            names=tuple(self.names),
+            res_country_codes=tuple(self.residences),
+            tins=self.identifiers(),
+            addresses=tuple(self.addresses),
+            **extra,
+        )
+
 
 class _RoleFields(TypedDict, total=False):
     """What the party's role element adds around its Individual or Organisation."""
@@ -180,17 +191,8 @@ def individual(element: etree._Element, role: PartyRole, **extra: Unpack[_RoleFi
 def organisation(element: etree._Element, role: PartyRole, **extra: Unpack[_RoleFields]) -> Party:
     parts = OrganisationParts()
     for child in element:
-        local = local_name(child)
-        parts.take(local, child)
-    return Party(
-        kind=PartyKind.ORGANISATION,
-        role=role,
-        names=tuple(parts.names),
-        res_country_codes=tuple(parts.residences),
-        tins=parts.identifiers(),
-        addresses=tuple(parts.addresses),
-        **extra,
-    )
+        parts.take(local_name(child), child)
+    return parts.party(role, **extra)
 
 
 def _empty(role: PartyRole, **extra: Unpack[_RoleFields]) -> Party:

@@ -33,6 +33,7 @@ from exchange.logs import get_logger
 from exchange.pipeline.answer import StatusAnswer, answer_filename, answerable_country
 from exchange.pipeline.document import DocumentPass, VerifiedChunks
 from exchange.reconcile import reconcile_file
+from exchange.reconcile.reports import reconcile_reports
 from exchange.settings import Settings
 from exchange.store import FileOutcome, FileState, PacketInfo, advance_state, reject_file, store_file
 from exchange.store.files import file_outcome, mark_answered, register_file
@@ -291,6 +292,7 @@ class Pipeline:
         state = outcome.state
         if state is FileState.STORED:
             reconcile_file(self.engine, outcome.file_id, self.settings)
+            reconcile_reports(self.engine, outcome.file_id, self.settings)
             state = advance_state(self.engine, outcome.packet_sha256, FileState.RECONCILED)
         if state is FileState.RECONCILED:
             evaluate_file(self.engine, outcome.file_id, self.settings)

@@ -49,3 +49,6 @@ class TrainedModel(Base):
     trained_at: Mapped[datetime] = mapped_column()
     model: Mapped[dict[str, Any]] = mapped_column(JSON)
     training: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+from exchange.reconcile import report_matches as _report_matches  # noqa: E402, F401  (DPI and CbC matches on the same metadata)

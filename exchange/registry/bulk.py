@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 from exchange.logs import get_logger
 from exchange.reconcile.link_index import link_row
 from exchange.reconcile.profile import address_key, taxpayer_profile
+from exchange.registry.companies import upsert_companies
 from exchange.registry.identifiers import identify
 from exchange.registry.load import load_population
 from exchange.registry.models import (
@@ -188,6 +189,8 @@ def bulk_load(
             for name, rows in _chunk_rows(chunk, next_id, now).items():
                 _write(connection, name, rows)
                 report.rows[name] += len(rows)
+            written = upsert_companies(connection, chunk.companies)  # a few per hundred taxpayers
+            report.rows["company"] = report.rows.get("company", 0) + written
             next_id += len(chunk.taxpayers)
             report.taxpayers += len(chunk.taxpayers)
             if on_progress is not None:

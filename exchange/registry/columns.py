@@ -9,6 +9,8 @@
 - foreign_accounts (declared in a return): national_id, tax_year, country_code, institution;
   optional id_country
 - benefits (means-tested, per year): national_id, year, kind, amount; optional id_country
+- companies (the company registry, exchange.registry.companies): enterprise_number, name; optional
+  country, vat_number, legal_form, street, house_number, post_code, city, country_code, activity
 
 `id_country` is the jurisdiction that issued `national_id` (default: the home jurisdiction). Dates are
 ISO 8601 (YYYY-MM-DD), amounts decimal with a dot, years four digits.
@@ -24,11 +26,12 @@ from typing import Any
 
 from exchange.errors import ExchangeError
 from exchange.records import PartyKind
+from exchange.registry.companies import CompanyRowError, parse_company
 from exchange.registry.data import (
     AddressData,
     BenefitData,
     DeclaredAccountData,
-    RegistryRow,
+    FileRow,
     TaxpayerData,
     TaxReturnData,
 )
@@ -48,7 +51,7 @@ class TableSpec:
     name: str
     required: frozenset[str]
     optional: frozenset[str]
-    parse: Callable[[Mapping[str, Any], str], RegistryRow]
+    parse: Callable[[Mapping[str, Any], str], FileRow]
 
     @property
     def columns(self) -> frozenset[str]:
@@ -213,8 +216,15 @@ def parse_benefit(row: Mapping[str, Any], home: str) -> BenefitData:
     return BenefitData(national_id, _year(row, "year"), kind, amount, country)
 
 
+def _company(row: Mapping[str, Any], home: str) -> FileRow:
+    try:
+        return parse_company(row, home)
+    except CompanyRowError as exc:
+        raise RowError(str(exc)) from None
+
+
 def _spec(
-    name: str, required: str, optional: str, parse: Callable[[Mapping[str, Any], str], RegistryRow]
+    name: str, required: str, optional: str, parse: Callable[[Mapping[str, Any], str], FileRow]
 ) -> TableSpec:
     return TableSpec(name, frozenset(required.split()), frozenset(optional.split()), parse)
 
@@ -247,6 +257,12 @@ TABLES: dict[str, TableSpec] = {
             parse_foreign_account,
         ),
         _spec("benefits", "national_id year kind amount", "id_country", parse_benefit),
+        _spec(
+            "companies",
+            "enterprise_number name",
+            "country vat_number legal_form street house_number post_code city country_code activity",
+            _company,
+        ),
     )
 }
 

@@ -66,4 +66,23 @@ class BenefitData:
     id_country: str = "BE"
 
 
+@dataclass(frozen=True, slots=True)
+class CompanyData:
+    """A company of the company registry (exchange.registry.companies), keyed by its enterprise number."""
+
+    enterprise_number: str
+    name: str
+    country: str = "BE"
+    vat_number: str | None = None
+    legal_form: str | None = None
+    street: str | None = None
+    house_number: str | None = None
+    post_code: str | None = None
+    city: str | None = None
+    country_code: str = "BE"
+    activity: str | None = None
+
+
 RegistryRow = TaxpayerData | AddressData | TaxReturnData | DeclaredAccountData | BenefitData
+# What a registry file's row can be: a taxpayer's row, or a company of the company registry.
+FileRow = RegistryRow | CompanyData

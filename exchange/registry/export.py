@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from exchange.registry.columns import TABLES
-from exchange.registry.data import RegistryRow
+from exchange.registry.data import FileRow
 from exchange.registry.load import population_tables
 from exchange.registry.synthetic.population import Population
 from exchange.registry.synthetic.reports import SyntheticReport
@@ -25,10 +25,11 @@ from exchange.registry.synthetic.reports import SyntheticReport
 
 def _columns(table: str) -> list[str]:
     spec = TABLES[table]
-    return ["national_id", *sorted(spec.required - {"national_id"}), *sorted(spec.optional)]
+    key = [column for column in ("national_id", "enterprise_number") if column in spec.required]
+    return [*key, *sorted(spec.required - set(key)), *sorted(spec.optional)]
 
 
-def _record(row: RegistryRow, columns: Sequence[str]) -> dict[str, Any]:
+def _record(row: FileRow, columns: Sequence[str]) -> dict[str, Any]:
     values = dataclasses.asdict(row)
     if "kind" in values and isinstance(values["kind"], Enum):
         values["kind"] = values["kind"].value
@@ -39,7 +40,7 @@ def _csv_value(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def write_table(rows: Sequence[RegistryRow], table: str, path: Path) -> Path:
+def write_table(rows: Sequence[FileRow], table: str, path: Path) -> Path:
     columns = _columns(table)
     records = [_record(row, columns) for row in rows]
     if path.suffix == ".parquet":

@@ -17,10 +17,12 @@ from sqlalchemy import Connection, Engine
 
 from exchange.logs import get_logger
 from exchange.registry.columns import RowError, TableSpec, detect_table
+from exchange.registry.companies import upsert_companies
 from exchange.registry.data import (
     AddressData,
+    CompanyData,
     DeclaredAccountData,
-    RegistryRow,
+    FileRow,
     TaxpayerData,
     TaxReturnData,
 )
@@ -57,8 +59,10 @@ class LoadReport:
         }
 
 
-def _key(row: RegistryRow) -> tuple[object, ...]:
+def _key(row: FileRow) -> tuple[object, ...]:
     """The row's key in its table: a later row with the same key replaces an earlier one."""
+    if isinstance(row, CompanyData):
+        return (row.country, row.enterprise_number)
     if isinstance(row, TaxpayerData):
         return (row.id_country, row.national_id)
     if isinstance(row, AddressData):
@@ -76,12 +80,15 @@ class _Loader:
         self.report = report
         self.on_progress = on_progress
 
-    def write(self, batch: Sequence[tuple[int, RegistryRow]]) -> None:
-        latest: dict[tuple[object, ...], tuple[int, RegistryRow]] = {}
+    def write(self, batch: Sequence[tuple[int, FileRow]]) -> None:
+        latest: dict[tuple[object, ...], tuple[int, FileRow]] = {}
         for line, row in batch:
             latest[_key(row)] = (line, row)
         self.report.rows_superseded += len(batch) - len(latest)
-        unique = list(latest.values())
+        companies = [row for _, row in latest.values() if isinstance(row, CompanyData)]
+        unique = [(line, row) for line, row in latest.values() if not isinstance(row, CompanyData)]
+        if companies:
+            self.report.rows_written += upsert_companies(self.connection, companies)
         if unique and isinstance(unique[0][1], TaxpayerData):
             taxpayers = [row for _, row in unique if isinstance(row, TaxpayerData)]
             upsert_taxpayers(self.connection, taxpayers)
@@ -93,8 +100,8 @@ class _Loader:
         if self.on_progress is not None:
             self.on_progress(len(batch))
 
-    def run(self, parsed: Iterable[tuple[int, RegistryRow]]) -> None:
-        batch: list[tuple[int, RegistryRow]] = []
+    def run(self, parsed: Iterable[tuple[int, FileRow]]) -> None:
+        batch: list[tuple[int, FileRow]] = []
         for item in parsed:
             batch.append(item)
             if len(batch) >= BATCH_ROWS:
@@ -110,7 +117,7 @@ def _parsed(
     home: str,
     report: LoadReport,
     on_progress: ProgressHook | None,
-) -> Iterator[tuple[int, RegistryRow]]:
+) -> Iterator[tuple[int, FileRow]]:
     for line, values in source_rows:
         report.rows_read += 1
         try:
@@ -155,9 +162,10 @@ def load_file(
     return report
 
 
-def population_tables(population: Population) -> dict[str, Sequence[RegistryRow]]:
+def population_tables(population: Population) -> dict[str, Sequence[FileRow]]:
     """A synthetic population's rows per table, in the order they must be loaded."""
     return {
+        "companies": population.companies,
         "taxpayers": population.taxpayers,
         "addresses": population.addresses,
         "returns": population.returns,

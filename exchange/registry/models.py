@@ -154,3 +154,6 @@ class NameFrequency(Base):
     field: Mapped[str] = mapped_column(String(20), primary_key=True)
     value: Mapped[str] = mapped_column(String, primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger)
+
+
+from exchange.registry import company_models as _company_models  # noqa: E402, F401  (the company registry on the same metadata)

@@ -12,15 +12,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exchange.models import Base
+from exchange.store.columns import RecordHead
+from exchange.store.columns import codes as _codes
 from exchange.store.types import Amount, Count, Id
-
-
-def _codes() -> Mapped[list[str]]:
-    return mapped_column(JSON, default=list)
 
 
 class CbcReportingEntityRow(Base):
@@ -34,15 +32,11 @@ class CbcReportingEntityRow(Base):
     period_end: Mapped[date | None] = mapped_column()
 
 
-class CbcReportRow(Base):
+class CbcReportRow(RecordHead, Base):
     """The group's figures in one tax jurisdiction (`currency`: that of the revenues' total)."""
 
     __tablename__ = "cbc_report"
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    file_id: Mapped[int] = mapped_column(Id, ForeignKey("received_file.id"), index=True)
-    doc_record_id: Mapped[int] = mapped_column(Id, ForeignKey("doc_record.id"), unique=True)
-    reporting_fi_id: Mapped[int | None] = mapped_column(Id, ForeignKey("reporting_fi.id"), index=True)
     res_country_code: Mapped[str] = mapped_column(String, index=True)
     currency: Mapped[str] = mapped_column(String)
     revenues_unrelated: Mapped[Decimal] = mapped_column(Amount)
@@ -76,13 +70,9 @@ class CbcConstituentEntityRow(Base):
     other_entity_info: Mapped[str | None] = mapped_column(Text)
 
 
-class CbcAdditionalInfoRow(Base):
+class CbcAdditionalInfoRow(RecordHead, Base):
     __tablename__ = "cbc_additional_info"
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    file_id: Mapped[int] = mapped_column(Id, ForeignKey("received_file.id"), index=True)
-    doc_record_id: Mapped[int] = mapped_column(Id, ForeignKey("doc_record.id"), unique=True)
-    reporting_fi_id: Mapped[int | None] = mapped_column(Id, ForeignKey("reporting_fi.id"), index=True)
     other_info: Mapped[list[str]] = _codes()
     res_country_codes: Mapped[list[str]] = _codes()
     summary_refs: Mapped[list[str]] = _codes()  # CBC601-611

@@ -14,15 +14,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exchange.models import Base
+from exchange.store.columns import AFTER_ADDRESS, AddressLines, LegalAddress, RecordHead
+from exchange.store.columns import codes as _codes
 from exchange.store.types import Amount, Count, Id
-
-
-def _codes() -> Mapped[list[str]]:
-    return mapped_column(JSON, default=list)
 
 
 class DpiPlatformOperatorRow(Base):
@@ -36,15 +34,11 @@ class DpiPlatformOperatorRow(Base):
     business_names: Mapped[list[str]] = _codes()
 
 
-class DpiOtherOperatorRow(Base):
+class DpiOtherOperatorRow(RecordHead, Base):
     """An AssumingPlatformOperator or AssumedPlatformOperator of a body (`role`)."""
 
     __tablename__ = "dpi_other_operator"
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    file_id: Mapped[int] = mapped_column(Id, ForeignKey("received_file.id"), index=True)
-    doc_record_id: Mapped[int] = mapped_column(Id, ForeignKey("doc_record.id"), unique=True)
-    reporting_fi_id: Mapped[int | None] = mapped_column(Id, ForeignKey("reporting_fi.id"), index=True)
     role: Mapped[str] = mapped_column(String)  # assuming, assumed
     name: Mapped[str | None] = mapped_column(String)
     tins: Mapped[list[str]] = _codes()
@@ -54,16 +48,12 @@ class DpiOtherOperatorRow(Base):
     city: Mapped[str | None] = mapped_column(String)
 
 
-class DpiSellerRow(Base):
+class DpiSellerRow(RecordHead, Base):
     """A reportable seller: an individual (name parts, birth) or an entity (`full_name`), or a seller
     known through a government verification service (`gvs_*`, `full_name` the GVS name)."""
 
     __tablename__ = "dpi_seller"
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    file_id: Mapped[int] = mapped_column(Id, ForeignKey("received_file.id"), index=True)
-    doc_record_id: Mapped[int] = mapped_column(Id, ForeignKey("doc_record.id"), unique=True)
-    reporting_fi_id: Mapped[int | None] = mapped_column(Id, ForeignKey("reporting_fi.id"), index=True)
     kind: Mapped[str] = mapped_column(String)  # individual, organisation
     full_name: Mapped[str | None] = mapped_column(String)
     first_name: Mapped[str | None] = mapped_column(String)
@@ -97,36 +87,22 @@ class DpiSellerIdentifierRow(Base):
     unknown: Mapped[bool | None] = mapped_column()
 
 
-class DpiSellerAddressRow(Base):
+class DpiSellerAddressRow(LegalAddress, Base):
     __tablename__ = "dpi_seller_address"
 
     seller_id: Mapped[int] = mapped_column(Id, ForeignKey("dpi_seller.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    country_code: Mapped[str] = mapped_column(String)
-    legal_address_type: Mapped[str | None] = mapped_column(String)
-    address_free: Mapped[str | None] = mapped_column(Text)
-    street: Mapped[str | None] = mapped_column(String)
-    building_identifier: Mapped[str | None] = mapped_column(String)
-    post_code: Mapped[str | None] = mapped_column(String)
-    city: Mapped[str | None] = mapped_column(String)
-    country_subentity: Mapped[str | None] = mapped_column(String)
 
 
-class DpiPropertyListingRow(Base):
+class DpiPropertyListingRow(AddressLines, Base):
     __tablename__ = "dpi_property_listing"
 
     seller_id: Mapped[int] = mapped_column(Id, ForeignKey("dpi_seller.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    country_code: Mapped[str] = mapped_column(String)
-    address_free: Mapped[str | None] = mapped_column(Text)
-    street: Mapped[str | None] = mapped_column(String)
-    building_identifier: Mapped[str | None] = mapped_column(String)
-    post_code: Mapped[str | None] = mapped_column(String)
-    city: Mapped[str | None] = mapped_column(String)
-    land_registration_number: Mapped[str | None] = mapped_column(String)
-    property_type: Mapped[str | None] = mapped_column(String)  # DPI901-910
-    other_property_type: Mapped[str | None] = mapped_column(String)
-    rented_days: Mapped[int | None] = mapped_column(Count)
+    land_registration_number: Mapped[str | None] = mapped_column(String, sort_order=AFTER_ADDRESS)
+    property_type: Mapped[str | None] = mapped_column(String, sort_order=AFTER_ADDRESS)  # DPI901-910
+    other_property_type: Mapped[str | None] = mapped_column(String, sort_order=AFTER_ADDRESS)
+    rented_days: Mapped[int | None] = mapped_column(Count, sort_order=AFTER_ADDRESS)
 
 
 class DpiActivityRow(Base):

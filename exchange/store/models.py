@@ -31,6 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from exchange.models import Base
 from exchange.records import FIRole, PartyKind
 from exchange.states import DocState, FileState, RecordKind
+from exchange.store.columns import ADDRESS_DETAIL, LegalAddress
 from exchange.store.types import Amount, Count, Id
 
 
@@ -308,25 +309,17 @@ class PartyTinRow(Base):
     in_type: Mapped[str | None] = mapped_column(String)
 
 
-class PartyAddressRow(Base):
+class PartyAddressRow(LegalAddress, Base):
     """An address; the structured part is present when `city` is (AddressFix requires City)."""
 
     __tablename__ = "party_address"
 
     party_id: Mapped[int] = mapped_column(Id, ForeignKey("party.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    country_code: Mapped[str] = mapped_column(String)
-    legal_address_type: Mapped[str | None] = mapped_column(String)
-    address_free: Mapped[str | None] = mapped_column(Text)
-    street: Mapped[str | None] = mapped_column(String)
-    building_identifier: Mapped[str | None] = mapped_column(String)
-    suite_identifier: Mapped[str | None] = mapped_column(String)
-    floor_identifier: Mapped[str | None] = mapped_column(String)
-    district_name: Mapped[str | None] = mapped_column(String)
-    pob: Mapped[str | None] = mapped_column(String)
-    post_code: Mapped[str | None] = mapped_column(String)
-    city: Mapped[str | None] = mapped_column(String)
-    country_subentity: Mapped[str | None] = mapped_column(String)
+    suite_identifier: Mapped[str | None] = mapped_column(String, sort_order=ADDRESS_DETAIL)
+    floor_identifier: Mapped[str | None] = mapped_column(String, sort_order=ADDRESS_DETAIL)
+    district_name: Mapped[str | None] = mapped_column(String, sort_order=ADDRESS_DETAIL)
+    pob: Mapped[str | None] = mapped_column(String, sort_order=ADDRESS_DETAIL)
 
 
 class PartyResidenceRow(Base):

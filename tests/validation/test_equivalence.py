@@ -200,115 +200,80 @@ def _check(fmt: Format, tally: Tally, record_property: RecordProperty) -> None:
     assert tally.valid >= 200 and tally.documents - tally.valid >= 500
 
 
-def test_crs_v2_schema_gives_the_official_verdicts(
-    standards_dir: Path,
-    official_crs_v2: etree.XMLSchema,
-    our_crs_v2: etree.XMLSchema,
-    record_property: RecordProperty,
+FORMATS = [pytest.param(fmt, id=fmt.name) for fmt in (CRS_V2, FATCA_V2, DPI_V1, CBC_V2)]
+
+
+def _schemas(fmt: Format, request: pytest.FixtureRequest) -> tuple[etree.XMLSchema, etree.XMLSchema]:
+    """The official schema and ours, from the session fixtures `official_<name>` and `our_<name>`."""
+    official: etree.XMLSchema = request.getfixturevalue(f"official_{fmt.name}")
+    ours: etree.XMLSchema = request.getfixturevalue(f"our_{fmt.name}")
+    return official, ours
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_our_schema_gives_the_official_verdicts(
+    fmt: Format, standards_dir: Path, request: pytest.FixtureRequest, record_property: RecordProperty
 ) -> None:
-    _check(CRS_V2, compare(CRS_V2, standards_dir, official_crs_v2, our_crs_v2), record_property)
+    official, ours = _schemas(fmt, request)
+    _check(fmt, compare(fmt, standards_dir, official, ours), record_property)
 
 
-def test_fatca_v2_schema_gives_the_official_verdicts(
-    standards_dir: Path,
-    official_fatca_v2: etree.XMLSchema,
-    our_fatca_v2: etree.XMLSchema,
-    record_property: RecordProperty,
-) -> None:
-    _check(FATCA_V2, compare(FATCA_V2, standards_dir, official_fatca_v2, our_fatca_v2), record_property)
-
-
-def test_dpi_v1_schema_gives_the_official_verdicts(
-    standards_dir: Path,
-    official_dpi_v1: etree.XMLSchema,
-    our_dpi_v1: etree.XMLSchema,
-    record_property: RecordProperty,
-) -> None:
-    _check(DPI_V1, compare(DPI_V1, standards_dir, official_dpi_v1, our_dpi_v1), record_property)
-
-
-def test_cbc_v2_schema_gives_the_official_verdicts(
-    standards_dir: Path,
-    official_cbc_v2: etree.XMLSchema,
-    our_cbc_v2: etree.XMLSchema,
-    record_property: RecordProperty,
-) -> None:
-    _check(CBC_V2, compare(CBC_V2, standards_dir, official_cbc_v2, our_cbc_v2), record_property)
-
-
+# The proof is only as good as its corpus: one small deliberate difference in our schema must show.
 SABOTAGES = [
     pytest.param(
-        "commontypes.xsd", '<xs:fractionDigits value="2"/>', '<xs:fractionDigits value="3"/>', id="a-facet"
+        CRS_V2,
+        "commontypes.xsd",
+        '<xs:fractionDigits value="2"/>',
+        '<xs:fractionDigits value="3"/>',
+        id="crs-a-facet",
     ),
-    pytest.param("iso.xsd", '<xs:enumeration value="XK"/>', "", id="a-code-value"),
+    pytest.param(CRS_V2, "iso.xsd", '<xs:enumeration value="XK"/>', "", id="crs-a-code-value"),
     pytest.param(
+        CRS_V2,
         "crs.xsd",
         'name="Nationality" type="iso:CountryCode_Type" minOccurs="0" maxOccurs="unbounded"',
         'name="Nationality" type="iso:CountryCode_Type" minOccurs="0" maxOccurs="3"',
-        id="an-occurrence-bound",
+        id="crs-an-occurrence-bound",
     ),
-]
-
-
-@pytest.mark.parametrize(("filename", "old", "new"), SABOTAGES)
-def test_the_corpus_notices_a_schema_that_differs(
-    filename: str,
-    old: str,
-    new: str,
-    standards_dir: Path,
-    official_crs_v2: etree.XMLSchema,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The proof above is only as good as its corpus: one small deliberate difference must show."""
-    folder = tmp_path / "crs_v2"
-    folder.mkdir()
-    for source in Path(str(schema_file("crs_v2", "crs.xsd"))).parent.glob("*.xsd"):
-        text = source.read_text(encoding="utf-8")
-        if source.name == filename:
-            assert old in text
-            text = text.replace(old, new, 1)
-        (folder / source.name).write_text(text, encoding="utf-8")
-    monkeypatch.setattr(f"{__name__}.STREAM_SAMPLE_EVERY", 10**9)
-    sabotaged = etree.XMLSchema(etree.parse(str(folder / "crs.xsd")))
-    tally = compare(CRS_V2, standards_dir, official_crs_v2, sabotaged, until_first=True)
-    assert tally.mismatches
-
-
-DPI_SABOTAGES = [
     pytest.param(
-        "dpi.xsd", '<xs:totalDigits value="4"/>', '<xs:totalDigits value="5"/>', id="rented-days-digits"
+        DPI_V1,
+        "dpi.xsd",
+        '<xs:totalDigits value="4"/>',
+        '<xs:totalDigits value="5"/>',
+        id="dpi-rented-days-digits",
     ),
-    pytest.param("iso.xsd", '<xs:enumeration value="X5"/>', "", id="a-dpi-country-code"),
+    pytest.param(DPI_V1, "iso.xsd", '<xs:enumeration value="X5"/>', "", id="dpi-a-country-code"),
     pytest.param(
+        DPI_V1,
         "dpi.xsd",
         '<xs:element name="LandRegistrationNumber" type="stf:StringMin1Max200_Type" minOccurs="0"/>',
         '<xs:element name="LandRegistrationNumber" type="stf:StringMin1Max200_Type"/>',
-        id="an-optional-element",
+        id="dpi-an-optional-element",
     ),
 ]
 
 
-@pytest.mark.parametrize(("filename", "old", "new"), DPI_SABOTAGES)
-def test_the_dpi_corpus_notices_a_schema_that_differs(
+@pytest.mark.parametrize(("fmt", "filename", "old", "new"), SABOTAGES)
+def test_the_corpus_notices_a_schema_that_differs(
+    fmt: Format,
     filename: str,
     old: str,
     new: str,
     standards_dir: Path,
-    official_dpi_v1: etree.XMLSchema,
+    request: pytest.FixtureRequest,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The DPI proof is only as good as its corpus too: one small deliberate difference must show."""
-    folder = tmp_path / "dpi_v1"
+    official, _ = _schemas(fmt, request)
+    folder = tmp_path / fmt.our_folder
     folder.mkdir()
-    for source in Path(str(schema_file("dpi_v1", "dpi.xsd"))).parent.glob("*.xsd"):
+    for source in Path(str(schema_file(fmt.our_folder, fmt.our_entry))).parent.glob("*.xsd"):
         text = source.read_text(encoding="utf-8")
         if source.name == filename:
             assert old in text
             text = text.replace(old, new, 1)
         (folder / source.name).write_text(text, encoding="utf-8")
     monkeypatch.setattr(f"{__name__}.STREAM_SAMPLE_EVERY", 10**9)
-    sabotaged = etree.XMLSchema(etree.parse(str(folder / "dpi.xsd")))
-    tally = compare(DPI_V1, standards_dir, official_dpi_v1, sabotaged, until_first=True)
+    sabotaged = etree.XMLSchema(etree.parse(str(folder / fmt.our_entry)))
+    tally = compare(fmt, standards_dir, official, sabotaged, until_first=True)
     assert tally.mismatches

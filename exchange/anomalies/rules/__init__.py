@@ -6,6 +6,7 @@ from typing import Any
 
 from exchange.anomalies.declarations import FlagRule
 from exchange.anomalies.facts import AccountFacts, InstitutionFacts, TaxpayerYearFacts
+from exchange.anomalies.report_facts import GroupFacts, PlatformYearFacts
 from exchange.anomalies.rules.accounts import (
     benefit_with_foreign_assets,
     closed_after_large_amounts,
@@ -19,8 +20,14 @@ from exchange.anomalies.rules.declared import (
     income_above_declared,
     passive_nfe_undeclared,
 )
+from exchange.anomalies.rules.groups import (
+    constituent_entity_unregistered,
+    profit_out_of_proportion,
+    tax_accrued_above_paid,
+)
 from exchange.anomalies.rules.identity import identity_conflict, person_not_found, tin_invalid
 from exchange.anomalies.rules.institutions import frequent_amendments
+from exchange.anomalies.rules.platforms import income_split_across_platforms, platform_income_on_benefit
 
 ACCOUNT_RULES: tuple[FlagRule[AccountFacts], ...] = (
     person_not_found,
@@ -39,9 +46,21 @@ TAXPAYER_RULES: tuple[FlagRule[TaxpayerYearFacts], ...] = (
     benefit_with_foreign_assets,
 )
 INSTITUTION_RULES: tuple[FlagRule[InstitutionFacts], ...] = (frequent_amendments,)
+PLATFORM_RULES: tuple[FlagRule[PlatformYearFacts], ...] = (
+    platform_income_on_benefit,
+    income_split_across_platforms,
+)
+GROUP_RULES: tuple[FlagRule[GroupFacts], ...] = (
+    constituent_entity_unregistered,
+    profit_out_of_proportion,
+    tax_accrued_above_paid,
+)
 
 FLAG_RULES: tuple[FlagRule[Any], ...] = tuple(
-    sorted((*ACCOUNT_RULES, *TAXPAYER_RULES, *INSTITUTION_RULES), key=lambda rule: rule.code)
+    sorted(
+        (*ACCOUNT_RULES, *TAXPAYER_RULES, *INSTITUTION_RULES, *PLATFORM_RULES, *GROUP_RULES),
+        key=lambda rule: rule.code,
+    )
 )
 _BY_CODE = {rule.code: rule for rule in FLAG_RULES}
 

@@ -12,6 +12,8 @@ Create Date: 2026-12-03
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -43,36 +45,77 @@ def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
     return sa.ForeignKeyConstraint([column], [target], name=op.f(f"fk_{table}_{column}_{referred}"))
 
 
-def _address_columns() -> list[sa.Column[str]]:
+def _address(legal: bool) -> list[sa.Column[str]]:
+    """An address's columns as exchange.store.columns has them: a party's (`legal`) or a listing's."""
     return [
+        _text("country_code", nullable=False),
+        *([_text("legal_address_type")] if legal else []),
         sa.Column("address_free", sa.Text(), nullable=True),
         _text("street"),
         _text("building_identifier"),
         _text("post_code"),
         _text("city"),
+        *([_text("country_subentity")] if legal else []),
     ]
 
 
-def upgrade() -> None:
+def _record_table(name: str, *columns: sa.Column[Any], indexed: tuple[str, ...] = ()) -> None:
+    """A table of one record kind, its head as exchange.store.columns.RecordHead declares it."""
     op.create_table(
-        "dpi_platform_operator",
-        sa.Column("reporting_fi_id", ID, nullable=False),
-        sa.Column("file_id", ID, nullable=False),
-        _text("vat"),
-        _text("nexus"),
-        sa.Column("assumed_reporting", sa.Boolean(), nullable=True),
-        _codes("business_names"),
-        sa.PrimaryKeyConstraint("reporting_fi_id", name=op.f("pk_dpi_platform_operator")),
-        _fk("dpi_platform_operator", "reporting_fi_id", "reporting_fi.id"),
-        _fk("dpi_platform_operator", "file_id", "received_file.id"),
-    )
-    op.create_index(op.f("ix_dpi_platform_operator_file_id"), "dpi_platform_operator", ["file_id"])
-    op.create_table(
-        "dpi_other_operator",
+        name,
         sa.Column("id", ID, nullable=False),
         sa.Column("file_id", ID, nullable=False),
         sa.Column("doc_record_id", ID, nullable=False),
         sa.Column("reporting_fi_id", ID, nullable=True),
+        *columns,
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{name}")),
+        sa.UniqueConstraint("doc_record_id", name=op.f(f"uq_{name}_doc_record_id")),
+        _fk(name, "file_id", "received_file.id"),
+        _fk(name, "doc_record_id", "doc_record.id"),
+        _fk(name, "reporting_fi_id", "reporting_fi.id"),
+    )
+    for column in ("file_id", "reporting_fi_id", *indexed):
+        op.create_index(op.f(f"ix_{name}_{column}"), name, [column])
+
+
+def _entity_table(name: str, *columns: sa.Column[Any]) -> None:
+    """What a format adds to a reporting entity (`reporting_fi`), one row per entity."""
+    op.create_table(
+        name,
+        sa.Column("reporting_fi_id", ID, nullable=False),
+        sa.Column("file_id", ID, nullable=False),
+        *columns,
+        sa.PrimaryKeyConstraint("reporting_fi_id", name=op.f(f"pk_{name}")),
+        _fk(name, "reporting_fi_id", "reporting_fi.id"),
+        _fk(name, "file_id", "received_file.id"),
+    )
+    op.create_index(op.f(f"ix_{name}_file_id"), name, ["file_id"])
+
+
+def _child_table(name: str, parent: str, *columns: sa.Column[Any], key: tuple[str, ...] = ()) -> None:
+    """Rows of a record in order: keyed by the parent (`parent`: "column table.id") and a position."""
+    column, target = parent.split()
+    op.create_table(
+        name,
+        sa.Column(column, ID, nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        *(sa.Column(part, sa.Integer(), nullable=False) for part in key),
+        *columns,
+        sa.PrimaryKeyConstraint(column, "position", *key, name=op.f(f"pk_{name}")),
+        _fk(name, column, target),
+    )
+
+
+def upgrade() -> None:
+    _entity_table(
+        "dpi_platform_operator",
+        _text("vat"),
+        _text("nexus"),
+        sa.Column("assumed_reporting", sa.Boolean(), nullable=True),
+        _codes("business_names"),
+    )
+    _record_table(
+        "dpi_other_operator",
         _text("role", nullable=False),
         _text("name"),
         _codes("tins"),
@@ -80,20 +123,9 @@ def upgrade() -> None:
         _text("country_code"),
         sa.Column("address_free", sa.Text(), nullable=True),
         _text("city"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_dpi_other_operator")),
-        sa.UniqueConstraint("doc_record_id", name=op.f("uq_dpi_other_operator_doc_record_id")),
-        _fk("dpi_other_operator", "file_id", "received_file.id"),
-        _fk("dpi_other_operator", "doc_record_id", "doc_record.id"),
-        _fk("dpi_other_operator", "reporting_fi_id", "reporting_fi.id"),
     )
-    op.create_index(op.f("ix_dpi_other_operator_file_id"), "dpi_other_operator", ["file_id"])
-    op.create_index(op.f("ix_dpi_other_operator_reporting_fi_id"), "dpi_other_operator", ["reporting_fi_id"])
-    op.create_table(
+    _record_table(
         "dpi_seller",
-        sa.Column("id", ID, nullable=False),
-        sa.Column("file_id", ID, nullable=False),
-        sa.Column("doc_record_id", ID, nullable=False),
-        sa.Column("reporting_fi_id", ID, nullable=True),
         _text("kind", nullable=False),
         _text("full_name"),
         _text("first_name"),
@@ -112,66 +144,39 @@ def upgrade() -> None:
         _text("gvs_jurisdiction"),
         _text("gvs_reference"),
         _text("gvs_other_tin"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_dpi_seller")),
-        sa.UniqueConstraint("doc_record_id", name=op.f("uq_dpi_seller_doc_record_id")),
-        _fk("dpi_seller", "file_id", "received_file.id"),
-        _fk("dpi_seller", "doc_record_id", "doc_record.id"),
-        _fk("dpi_seller", "reporting_fi_id", "reporting_fi.id"),
     )
-    op.create_index(op.f("ix_dpi_seller_file_id"), "dpi_seller", ["file_id"])
-    op.create_index(op.f("ix_dpi_seller_reporting_fi_id"), "dpi_seller", ["reporting_fi_id"])
-    op.create_table(
+    seller = "seller_id dpi_seller.id"
+    _child_table(
         "dpi_seller_identifier",
-        sa.Column("seller_id", ID, nullable=False),
-        sa.Column("position", sa.Integer(), nullable=False),
+        seller,
         _text("value", nullable=False),
         _text("issued_by"),
         _text("in_type"),
         sa.Column("unknown", sa.Boolean(), nullable=True),
-        sa.PrimaryKeyConstraint("seller_id", "position", name=op.f("pk_dpi_seller_identifier")),
-        _fk("dpi_seller_identifier", "seller_id", "dpi_seller.id"),
     )
     op.create_index(op.f("ix_dpi_seller_identifier_value"), "dpi_seller_identifier", ["value"])
-    op.create_table(
-        "dpi_seller_address",
-        sa.Column("seller_id", ID, nullable=False),
-        sa.Column("position", sa.Integer(), nullable=False),
-        _text("country_code", nullable=False),
-        _text("legal_address_type"),
-        *_address_columns(),
-        _text("country_subentity"),
-        sa.PrimaryKeyConstraint("seller_id", "position", name=op.f("pk_dpi_seller_address")),
-        _fk("dpi_seller_address", "seller_id", "dpi_seller.id"),
-    )
-    op.create_table(
+    _child_table("dpi_seller_address", seller, *_address(legal=True))
+    _child_table(
         "dpi_property_listing",
-        sa.Column("seller_id", ID, nullable=False),
-        sa.Column("position", sa.Integer(), nullable=False),
-        _text("country_code", nullable=False),
-        *_address_columns(),
+        seller,
+        *_address(legal=False),
         _text("land_registration_number"),
         _text("property_type"),
         _text("other_property_type"),
         sa.Column("rented_days", COUNT, nullable=True),
-        sa.PrimaryKeyConstraint("seller_id", "position", name=op.f("pk_dpi_property_listing")),
-        _fk("dpi_property_listing", "seller_id", "dpi_seller.id"),
     )
-    op.create_table(
+    _child_table(
         "dpi_activity",
-        sa.Column("seller_id", ID, nullable=False),
-        sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("quarter", sa.Integer(), nullable=False),
+        seller,
         _text("activity", nullable=False),
         sa.Column("listing_position", sa.Integer(), nullable=True),
-        sa.Column("consideration", AMOUNT, nullable=False),
-        _text("consideration_currency", nullable=False),
-        sa.Column("fees", AMOUNT, nullable=False),
-        _text("fees_currency", nullable=False),
-        sa.Column("taxes", AMOUNT, nullable=False),
-        _text("taxes_currency", nullable=False),
+        *(
+            column
+            for name in ("consideration", "fees", "taxes")
+            for column in (sa.Column(name, AMOUNT, nullable=False), _text(f"{name}_currency", nullable=False))
+        ),
         sa.Column("activities", COUNT, nullable=False),
-        sa.PrimaryKeyConstraint("seller_id", "position", "quarter", name=op.f("pk_dpi_activity")),
-        _fk("dpi_activity", "seller_id", "dpi_seller.id"),
+        key=("quarter",),
     )
     op.create_index(op.f("ix_dpi_activity_activity"), "dpi_activity", ["activity"])
     _cbc_tables()
@@ -199,41 +204,24 @@ def downgrade() -> None:
 
 
 def _cbc_tables() -> None:
-    op.create_table(
+    _entity_table(
         "cbc_reporting_entity",
-        sa.Column("reporting_fi_id", ID, nullable=False),
-        sa.Column("file_id", ID, nullable=False),
         _text("mne_group_name"),
         _text("reporting_role"),
         sa.Column("period_start", sa.Date(), nullable=True),
         sa.Column("period_end", sa.Date(), nullable=True),
-        sa.PrimaryKeyConstraint("reporting_fi_id", name=op.f("pk_cbc_reporting_entity")),
-        _fk("cbc_reporting_entity", "reporting_fi_id", "reporting_fi.id"),
-        _fk("cbc_reporting_entity", "file_id", "received_file.id"),
     )
-    op.create_index(op.f("ix_cbc_reporting_entity_file_id"), "cbc_reporting_entity", ["file_id"])
-    op.create_table(
+    _record_table(
         "cbc_report",
-        sa.Column("id", ID, nullable=False),
-        sa.Column("file_id", ID, nullable=False),
-        sa.Column("doc_record_id", ID, nullable=False),
-        sa.Column("reporting_fi_id", ID, nullable=True),
         _text("res_country_code", nullable=False),
         _text("currency", nullable=False),
         *(sa.Column(name, AMOUNT, nullable=False) for name in _CBC_AMOUNTS),
         sa.Column("employees", COUNT, nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_cbc_report")),
-        sa.UniqueConstraint("doc_record_id", name=op.f("uq_cbc_report_doc_record_id")),
-        _fk("cbc_report", "file_id", "received_file.id"),
-        _fk("cbc_report", "doc_record_id", "doc_record.id"),
-        _fk("cbc_report", "reporting_fi_id", "reporting_fi.id"),
+        indexed=("res_country_code",),
     )
-    for column in ("file_id", "reporting_fi_id", "res_country_code"):
-        op.create_index(op.f(f"ix_cbc_report_{column}"), "cbc_report", [column])
-    op.create_table(
+    _child_table(
         "cbc_constituent_entity",
-        sa.Column("report_id", ID, nullable=False),
-        sa.Column("position", sa.Integer(), nullable=False),
+        "report_id cbc_report.id",
         _text("name"),
         _text("tin"),
         _text("tin_issued_by"),
@@ -246,27 +234,14 @@ def _cbc_tables() -> None:
         _text("city"),
         sa.Column("address_free", sa.Text(), nullable=True),
         sa.Column("other_entity_info", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("report_id", "position", name=op.f("pk_cbc_constituent_entity")),
-        _fk("cbc_constituent_entity", "report_id", "cbc_report.id"),
     )
     op.create_index(op.f("ix_cbc_constituent_entity_tin"), "cbc_constituent_entity", ["tin"])
-    op.create_table(
+    _record_table(
         "cbc_additional_info",
-        sa.Column("id", ID, nullable=False),
-        sa.Column("file_id", ID, nullable=False),
-        sa.Column("doc_record_id", ID, nullable=False),
-        sa.Column("reporting_fi_id", ID, nullable=True),
         _codes("other_info"),
         _codes("res_country_codes"),
         _codes("summary_refs"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_cbc_additional_info")),
-        sa.UniqueConstraint("doc_record_id", name=op.f("uq_cbc_additional_info_doc_record_id")),
-        _fk("cbc_additional_info", "file_id", "received_file.id"),
-        _fk("cbc_additional_info", "doc_record_id", "doc_record.id"),
-        _fk("cbc_additional_info", "reporting_fi_id", "reporting_fi.id"),
     )
-    for column in ("file_id", "reporting_fi_id"):
-        op.create_index(op.f(f"ix_cbc_additional_info_{column}"), "cbc_additional_info", [column])
 
 
 def _views(dialect: str) -> dict[str, str]:

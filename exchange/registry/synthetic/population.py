@@ -20,11 +20,13 @@ from exchange.records import PartyKind
 from exchange.registry.data import (
     AddressData,
     BenefitData,
+    CompanyData,
     DeclaredAccountData,
     TaxpayerData,
     TaxReturnData,
 )
 from exchange.registry.synthetic import numbers
+from exchange.registry.synthetic.companies import companies_of
 from exchange.registry.synthetic.names import (
     DUTCH,
     FLEMISH,
@@ -122,6 +124,11 @@ class Population:
     @cached_property
     def by_id(self) -> dict[str, TaxpayerData]:
         return {taxpayer.national_id: taxpayer for taxpayer in self.taxpayers}
+
+    @cached_property
+    def companies(self) -> list[CompanyData]:
+        """The company registry's rows of the population's entities (synthetic/companies.py)."""
+        return companies_of(self.seed, self.taxpayers, self.addresses_by_id)
 
     @cached_property
     def addresses_by_id(self) -> dict[str, list[AddressData]]:
