@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -73,6 +74,8 @@ class ReceivedFile(Base):
     received_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
     settled_at: Mapped[datetime | None] = mapped_column()
+    # received: from a partner authority; submitted: from a domestic institution (exchange.submissions).
+    direction: Mapped[str] = mapped_column(String(16), server_default=text("'received'"))
 
     header: Mapped[MessageHeaderRow | None] = relationship(back_populates="file")
     findings: Mapped[list[FindingRow]] = relationship(order_by="FindingRow.position", back_populates="file")

@@ -159,3 +159,17 @@ RULES: tuple[Rule, ...] = (
     giin_format,
     domestic_in_format,
 )
+
+# Applied by exchange.submissions.process, not by the rule engine: only the submissions' consumer knows
+# that a file came in as a submission (a partner's file from BE to BE would be no submission).
+SUBMISSION_FROM_HOME = About(
+    98305,
+    "submission-from-home",
+    "A domestic submission goes from the home country to the home country (TransmittingCountry and "
+    "ReceivingCountry both the home country).",
+    CRS,
+    level="file",
+    reference=SUBMISSION,
+    note="Without it a foreign file put on the submissions topic would skip the domestic rules (they apply "
+    "to a domestic file) and be stored as submitted by a domestic institution.",
+)
