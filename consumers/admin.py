@@ -49,7 +49,14 @@ def wait_until_ready(
 
 
 def product_topics(settings: Settings) -> list[str]:
-    return [settings.topic_inbound, settings.topic_status, settings.topic_dlq, settings.topic_flags]
+    return [
+        settings.topic_inbound,
+        settings.topic_status,
+        settings.topic_dlq,
+        settings.topic_flags,
+        settings.topic_submissions,
+        settings.topic_submission_answers,
+    ]
 
 
 async def ensure_topics(

@@ -151,10 +151,13 @@ class InboundRunner:
         tuning: ConsumerTuning | None = None,
         metrics: RunnerMetrics | None = None,
         faults: FaultInjector | None = None,
+        topic: str | None = None,
     ) -> None:
         self.settings = settings
         self.handler = handler
         self.group_id = group_id or settings.kafka_consumer_group
+        # `exchange run` consumes the inbound topic; `exchange submissions` the submissions topic.
+        self.topic = topic or settings.topic_inbound
         self.group_instance_id = group_instance_id
         self.tuning = tuning or ConsumerTuning.from_settings(settings)
         self.metrics = metrics or RunnerMetrics()
@@ -247,12 +250,12 @@ class InboundRunner:
         await self._consumer.start()
         # Subscribed once started, so that the group join runs in the background while the runner polls
         # (and can stop) rather than inside start(), which would wait for the assignment.
-        self._consumer.subscribe([self.settings.topic_inbound], listener=_RebalanceLog(self))
+        self._consumer.subscribe([self.topic], listener=_RebalanceLog(self))
         log.info(
             "runner started",
             group=self.group_id,
             group_instance_id=self.group_instance_id,
-            topic=self.settings.topic_inbound,
+            topic=self.topic,
         )
 
     async def stop(self) -> None:

@@ -42,11 +42,13 @@ _COMMANDS = {
     "run": "exchange.cli.run:run_command",
     "serve": "exchange.cli.serve:serve_command",
     "status": "exchange.cli.status:status_command",
+    "submissions": "exchange.cli.submissions:submissions_command",
+    "submit": "exchange.cli.submissions:submit_command",
     "users": "exchange.cli.users:users_group",
     "validate": "exchange.cli.validate:validate_command",
 }
 # Long-running services: their log is their output, so they log at `log_level` (info) by default.
-SERVICES = frozenset({"run", "serve"})
+SERVICES = frozenset({"run", "serve", "submissions"})
 _VERBOSITY = {1: "info", 2: "debug"}
 
 

@@ -23,6 +23,7 @@ from exchange.pipeline.document import DocumentPass, PlainChunks
 from exchange.pipeline.process import PacketSource, PacketTooLargeError, packet_digest
 from exchange.records import StreamItem
 from exchange.settings import Settings
+from exchange.states import Direction
 from exchange.store import FileOutcome, PacketInfo, store_file
 from exchange.store.files import file_outcome, mark_answered, register_file
 from exchange.store.models import ReceivedFile
@@ -34,7 +35,6 @@ from exchange.validation.rules.store_history import StoreHistory
 log = get_logger(__name__)
 
 DOMESTIC_PROFILE = "DOMESTIC"  # a submission arrives without a CTS or IDES packet around it
-SUBMITTED = "submitted"
 UNIDENTIFIED = "unidentified"  # the institution of a file that names none (answered under its key if any)
 _CHUNK = 1 << 16
 
@@ -159,7 +159,9 @@ class Submissions:
     def _mark_submitted(self, sha256: str) -> None:
         with self.engine.begin() as connection:
             connection.execute(
-                update(ReceivedFile).where(ReceivedFile.packet_sha256 == sha256).values(direction=SUBMITTED)
+                update(ReceivedFile)
+                .where(ReceivedFile.packet_sha256 == sha256)
+                .values(direction=Direction.SUBMITTED.value)
             )
 
 

@@ -88,20 +88,26 @@ def message_spec(header: MessageHeader, vocabulary: Vocabulary) -> etree._Elemen
 
 
 @contextmanager
-def document(target: Path | BinaryIO, header: MessageHeader, vocabulary: Vocabulary) -> Iterator[Writer]:
-    """Open the document, write its MessageSpec and yield the incremental writer inside the body.
+def message_frame(target: Path | BinaryIO, header: MessageHeader, vocabulary: Vocabulary) -> Iterator[Writer]:
+    """Open the document, write its MessageSpec and yield the incremental writer inside the root, for
+    a writer of several bodies (an outbound CRS message: one CrsBody per reporting institution).
 
     A path is written and closed; a caller's stream is written and left open.
     """
     handle: AbstractContextManager[Any] = target.open("wb") if isinstance(target, Path) else _borrowed(target)
     with handle as out, etree.xmlfile(out, encoding="UTF-8") as xml:
         xml.write_declaration()
-        with xml.element(
-            vocabulary.tag(vocabulary.root), {"version": vocabulary.version}, nsmap=vocabulary.nsmap
-        ):
+        root = vocabulary.tag(vocabulary.root)
+        with xml.element(root, {"version": vocabulary.version}, nsmap=vocabulary.nsmap):
             xml.write(message_spec(header, vocabulary))
-            with xml.element(vocabulary.tag(vocabulary.body)):
-                yield xml
+            yield xml
+
+
+@contextmanager
+def document(target: Path | BinaryIO, header: MessageHeader, vocabulary: Vocabulary) -> Iterator[Writer]:
+    """`message_frame` with the one body open: the writer yielded is inside it."""
+    with message_frame(target, header, vocabulary) as xml, xml.element(vocabulary.tag(vocabulary.body)):
+        yield xml
 
 
 class _borrowed(AbstractContextManager[BinaryIO]):  # noqa: N801 - reads as a function at the call site

@@ -140,6 +140,21 @@ INVOCATIONS: dict[str, tuple[Invocation, ...]] = {
         Invocation(("--broker-timeout", "1"), bad=(("--interval", "0"), ("--since", "tomorrowish"))),
         Invocation(("--broker-timeout", "1", "--since", "24h", "--json")),
     ),
+    "submissions": (
+        Invocation(
+            creates_store=True,
+            service=True,
+            skip=ALL_SCENARIOS - {"unknown_url_scheme", "bad_options"},
+            why_skipped="a service like `run`: it waits for a broker or database that is down and serves "
+            "until SIGTERM when both are up (tests/submissions/test_service.py)",
+        ),
+    ),
+    "submit": (
+        Invocation(("{document}",), bad=(("{tmp}/missing.xml",),)),
+        Invocation(
+            ("{document}", "--institution", "0403019261", "--json"), bad=(("{document}", "--institution"),)
+        ),
+    ),
     "users add": (
         Invocation(("ana", "--role", "analyst"), bad=(("ana",), ("ana", "--role", "boss"))),
         Invocation(("sso-user", "--role", "auditor", "--no-password", "--json")),

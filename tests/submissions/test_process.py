@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import Engine, select
 
 from crypto.provision import AuthorityFolders
 from exchange.records import TIN
 from exchange.settings import Settings
+from exchange.store.answers import AnswerSelection, files_without_answer, stored_answers
 from exchange.store.models import ReceivedFile
 from exchange.submissions.process import Submissions
 from exchange.validation.rules.store_history import StoreHistory
@@ -105,3 +108,15 @@ def test_a_partners_file_on_the_submissions_topic_is_rejected(
     result = Submissions(be_settings, db_engine).process(submission(transmitting="NL"))
     assert result.disposition == "rejected" and result.answer is not None
     assert 98305 in codes_of(read_answer(result.answer, authorities["BE"]), "FileError")
+
+
+def test_answers_resend_leaves_institutions_answers_alone(be_settings: Settings, db_engine: Engine) -> None:
+    """`exchange answers resend` publishes partners' status packets on the status topic: an institution's
+    signed answer is no packet and is not for a partner."""
+    submissions = Submissions(be_settings, db_engine)
+    result = submissions.process(submission())
+    submissions.mark_answered(result)
+    assert result.outcome is not None
+    window = AnswerSelection(since=datetime(2000, 1, 1, tzinfo=UTC))
+    assert list(stored_answers(db_engine, window)) == []
+    assert files_without_answer(db_engine, [result.outcome.file_id]) == [result.outcome.file_id]
