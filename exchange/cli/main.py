@@ -33,6 +33,7 @@ _COMMANDS = {
     "flags": "exchange.cli.flags:flags_group",
     "health": "exchange.cli.health:health_command",
     "keys": "exchange.cli.keys:keys_group",
+    "outbound": "exchange.cli.outbound:outbound_group",
     "packet": "exchange.cli.packet:packet_group",
     "partners": "exchange.cli.partners:partners_group",
     "process": "exchange.cli.process:process_command",

@@ -27,7 +27,7 @@ class OutboundSplit(Base):
     body: Mapped[int] = mapped_column(Integer, primary_key=True)
     institution: Mapped[str] = mapped_column(String)
     reporting_period: Mapped[date] = mapped_column(Date)
-    fi_element: Mapped[bytes | None] = mapped_column(LargeBinary)  # None: nothing went abroad
+    fi_element: Mapped[bytes] = mapped_column(LargeBinary)  # with the submission's own DocSpec
     records_out: Mapped[int] = mapped_column(Count)  # outbound records made (one per partner)
     records_domestic: Mapped[int] = mapped_column(Count)  # reports about home residents only
     split_at: Mapped[datetime] = mapped_column()

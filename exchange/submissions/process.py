@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -19,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from crypto.keyring import Keyring
 from exchange.errors import ServiceUnavailableError
 from exchange.logs import get_logger
+from exchange.outbound.split import SplitSummary, split_submission
 from exchange.pipeline.document import DocumentPass, PlainChunks
 from exchange.pipeline.process import PacketSource, PacketTooLargeError, packet_digest
 from exchange.records import StreamItem
@@ -31,12 +31,12 @@ from exchange.submissions.answer import SubmissionAnswer
 from exchange.submissions.rules import SUBMISSION_FROM_HOME
 from exchange.validation.findings import Finding, file_error
 from exchange.validation.rules.store_history import StoreHistory
+from exchange.validation.source import iter_chunks
 
 log = get_logger(__name__)
 
 DOMESTIC_PROFILE = "DOMESTIC"  # a submission arrives without a CTS or IDES packet around it
 UNIDENTIFIED = "unidentified"  # the institution of a file that names none (answered under its key if any)
-_CHUNK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ class SubmissionResult:
     outcome: FileOutcome | None = None
     answer: bytes | None = None
     dead_letter: str | None = None
+    split: SplitSummary | None = None  # what went abroad (accepted submissions)
 
     @property
     def disposition(self) -> str:
@@ -72,6 +73,18 @@ class Submissions:
             return SubmissionResult("", institution or UNIDENTIFIED, dead_letter=str(exc))
         try:
             result = self._replay(sha256) or self._process_new(source, sha256, size, institution)
+            if result.outcome is not None and result.outcome.accepted:
+                # Also on a redelivery: a crash between storing and splitting left the split undone.
+                in_error = {
+                    doc_ref_id
+                    for finding in result.outcome.findings
+                    if finding.level == "record"
+                    for doc_ref_id in finding.doc_ref_ids
+                }
+                split = split_submission(
+                    self.engine, self.settings, result.outcome.file_id, result.institution, source, in_error
+                )
+                result = replace(result, split=split)
         except DBAPIError as exc:
             if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
                 raise ServiceUnavailableError(
@@ -109,7 +122,7 @@ class Submissions:
         self, source: PacketSource, sha256: str, size: int, claimed: str | None
     ) -> SubmissionResult:
         keyring = Keyring.from_settings(self.settings)
-        document = DocumentPass(PlainChunks(_chunks(source)), self.settings, history=None)
+        document = DocumentPass(PlainChunks(iter_chunks(source)), self.settings, history=None)
         document.start()
         header = document.header
         named = (header.sending_company_in or "").strip() if header else ""
@@ -169,12 +182,3 @@ def _refused(items: Iterator[StreamItem], finding: Finding) -> Iterator[StreamIt
     """The file's own stream, with the file error that rejects it first."""
     yield finding
     yield from items
-
-
-def _chunks(source: PacketSource) -> Iterator[bytes]:
-    if isinstance(source, bytes):
-        yield source
-        return
-    with Path(source).open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            yield chunk

@@ -60,6 +60,18 @@ def doc_spec(parent: etree._Element, spec: DocSpec, vocabulary: Vocabulary) -> N
         child(element, f"{{{vocabulary.stf}}}CorrDocRefId", spec.corr_doc_ref_id)
 
 
+def replace_doc_spec(element: etree._Element, spec: DocSpec, vocabulary: Vocabulary) -> etree._Element:
+    """`element` (a record written before) under another DocSpec, in the place its DocSpec has: an
+    outbound copy of a submitted record, or a withdrawal of what a partner holds."""
+    current = element.find(vocabulary.tag("DocSpec"))
+    if current is None:
+        raise ValueError(f"{element.tag!r} has no DocSpec")
+    fresh = etree.Element(vocabulary.tag("DocSpec"))
+    doc_spec(fresh, spec, vocabulary)
+    current[:] = list(fresh[0])
+    return element
+
+
 def message_spec(header: MessageHeader, vocabulary: Vocabulary) -> etree._Element:
     """The MessageSpec in the order all three schemas share."""
     tag = vocabulary.tag

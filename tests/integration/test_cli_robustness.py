@@ -103,6 +103,17 @@ INVOCATIONS: dict[str, tuple[Invocation, ...]] = {
     "keys generate": (Invocation(("BE", "--keys-dir", "{tmp}/keys"), bad=(("BE", "--days", "0"),)),),
     "keys import": (Invocation(("LU", "{garbage}", "{garbage}"), bad=(("L-U", "{garbage}", "{garbage}"),)),),
     "keys list": (Invocation(),),
+    "outbound cut": (
+        Invocation(
+            ("--period", "2025"), bad=(("--period", "soon"), ("--period", "2025", "--partner", "N-L"))
+        ),
+        Invocation(("--period", "2025", "--partner", "nl", "--json")),
+    ),
+    "outbound list": (
+        Invocation(bad=(("--limit", "0"), ("--partner", "Netherlands"))),
+        Invocation(("--partner", "LU", "--json")),
+    ),
+    "outbound show": (Invocation(("1",), bad=((),)), Invocation(("BE2025NL0000", "--json"))),
     "packet create": (
         Invocation(("{document}", "--to", "LU", "--out", "{tmp}/out"), bad=(("{document}",),)),
     ),

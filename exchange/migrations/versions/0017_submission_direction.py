@@ -36,7 +36,7 @@ def upgrade() -> None:
         sa.Column("body", sa.Integer(), nullable=False),
         sa.Column("institution", sa.String(), nullable=False),
         sa.Column("reporting_period", sa.Date(), nullable=False),
-        sa.Column("fi_element", sa.LargeBinary(), nullable=True),
+        sa.Column("fi_element", sa.LargeBinary(), nullable=False),
         sa.Column("records_out", COUNT, nullable=False),
         sa.Column("records_domestic", COUNT, nullable=False),
         sa.Column("split_at", TIMESTAMP, nullable=False),

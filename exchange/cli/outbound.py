@@ -1,0 +1,138 @@
+"""`exchange outbound`: the files we send partners, cut from domestic submissions (issue 17, part 2).
+
+Operators see identifiers, codes and counts, never a record's content.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from exchange.cli.context import CliContext, emit, json_option, pass_context
+from exchange.cli.store_access import open_store, read_store
+from exchange.errors import ExchangeError
+
+
+class UnknownMessageError(ExchangeError):
+    """No outbound message has this id or MessageRefId."""
+
+
+def _partner(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    code = value.strip().upper()
+    if len(code) != 2 or not code.isalpha():
+        raise click.BadParameter(f"{value!r} is not a country code (two letters, e.g. NL)")
+    return code
+
+
+_partner_option = click.option(
+    "--partner", callback=_partner, help="Only this partner (ISO 3166-1 alpha-2 code)."
+)
+
+
+@click.group("outbound")
+def outbound_group() -> None:
+    """Outbound messages: what domestic institutions reported about the partners' residents."""
+
+
+@outbound_group.command("cut")
+@click.option("--period", "year", type=click.IntRange(1900, 9999), required=True, help="Reporting year.")
+@_partner_option
+@json_option
+@pass_context
+def cut_command(context: CliContext, year: int, partner: str | None, as_json: bool) -> None:
+    """Cut the records waiting for each partner (or one) of reporting year --period into messages: one
+    per partner, period and mode (new data CRS701; corrections and deletions CRS702)."""
+    from exchange.outbound.cut import cut
+
+    settings = context.settings
+    engine = open_store(settings)
+    try:
+        made = cut(engine, settings, year, partner)
+    finally:
+        engine.dispose()
+    data = [
+        {
+            "id": message.id,
+            "partner": message.partner,
+            "reporting_period": message.reporting_period.isoformat(),
+            "message_ref_id": message.message_ref_id,
+            "message_type_indic": message.message_type_indic,
+            "records": message.records,
+        }
+        for message in made
+    ]
+    emit(data, as_json, _cut_lines)
+
+
+def _cut_lines(data: list[dict[str, Any]]) -> str:
+    if not data:
+        return "nothing waiting: no message cut"
+    return "\n".join(
+        f"cut {m['message_ref_id']} for {m['partner']} ({m['message_type_indic']}, "
+        f"{m['reporting_period']}): {m['records']} records"
+        for m in data
+    )
+
+
+@outbound_group.command("list")
+@_partner_option
+@click.option("--limit", type=click.IntRange(1), default=100, show_default=True, help="Messages shown.")
+@json_option
+@pass_context
+def list_command(context: CliContext, partner: str | None, limit: int, as_json: bool) -> None:
+    """The messages cut, latest first, and the records still waiting per partner and period."""
+    from exchange.outbound.queries import messages, pending
+
+    engine = read_store(context.settings)
+    try:
+        data = {"messages": messages(engine, partner, limit), "waiting": pending(engine, partner)}
+    finally:
+        engine.dispose()
+    emit(data, as_json, _list_lines)
+
+
+def _list_lines(data: dict[str, Any]) -> str:
+    lines = [
+        f"{m['id']:>5}  {m['partner']}  {m['reporting_period']}  {m['message_type_indic']}  "
+        f"{m['records']:>7} records  {m['message_ref_id']}"
+        for m in data["messages"]
+    ] or ["no message cut yet"]
+    lines += [
+        f"waiting for {w['partner']} ({w['reporting_period']}): {w['records']} {w['doc_type_indic']}"
+        for w in data["waiting"]
+    ]
+    return "\n".join(lines)
+
+
+@outbound_group.command("show")
+@click.argument("reference", metavar="ID|MESSAGEREFID")
+@json_option
+@pass_context
+def show_command(context: CliContext, reference: str, as_json: bool) -> None:
+    """One message: its header's identity, its records by DocTypeIndic, the submissions they come from."""
+    from exchange.outbound.queries import message
+
+    engine = read_store(context.settings)
+    try:
+        found = message(engine, reference)
+    finally:
+        engine.dispose()
+    if found is None:
+        raise UnknownMessageError(f"no outbound message {reference}: see `exchange outbound list`")
+    emit(found, as_json, _show_lines)
+
+
+def _show_lines(data: dict[str, Any]) -> str:
+    lines = [
+        f"{data['message_ref_id']} to {data['partner']}: {data['message_type_indic']}, reporting period "
+        f"{data['reporting_period']}, {data['records']} records, cut {data['cut_at']}",
+        "records: " + ", ".join(f"{indic} {count}" for indic, count in data["doc_type_indics"].items()),
+    ]
+    lines += [
+        f"from submission {s['file_id']} of {s['institution']}: {s['records']} records"
+        for s in data["submissions"]
+    ]
+    return "\n".join(lines)
