@@ -56,6 +56,7 @@ def product_topics(settings: Settings) -> list[str]:
         settings.topic_flags,
         settings.topic_submissions,
         settings.topic_submission_answers,
+        settings.topic_outbound,
     ]
 
 

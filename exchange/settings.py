@@ -83,6 +83,10 @@ class Settings(BaseSettings):
         "exchange.submissions.answers",
         description="Signed status messages to domestic institutions, keyed by institution.",
     )
+    topic_outbound: str = Field(
+        "exchange.outbound",
+        description="Our packets for partners (the transmission gateway), keyed by partner.",
+    )
     submissions_consumer_group: str = Field(
         "exchange-submissions", description="Consumer group of `exchange submissions`."
     )

@@ -5,13 +5,18 @@ Operators see identifiers, codes and counts, never a record's content.
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import TYPE_CHECKING, Any
 
 import click
+from sqlalchemy import Engine
 
 from exchange.cli.context import CliContext, emit, json_option, pass_context
 from exchange.cli.store_access import open_store, read_store
-from exchange.errors import ExchangeError
+from exchange.errors import ExchangeError, ServiceUnavailableError
+
+if TYPE_CHECKING:
+    from consumers.outbound_files import SendReport
 
 
 class UnknownMessageError(ExchangeError):
@@ -97,7 +102,7 @@ def list_command(context: CliContext, partner: str | None, limit: int, as_json: 
 def _list_lines(data: dict[str, Any]) -> str:
     lines = [
         f"{m['id']:>5}  {m['partner']}  {m['reporting_period']}  {m['message_type_indic']}  "
-        f"{m['records']:>7} records  {m['message_ref_id']}"
+        f"{m['records']:>7} records  {'sent' if m['sent_at'] else 'not sent'}  {m['message_ref_id']}"
         for m in data["messages"]
     ] or ["no message cut yet"]
     lines += [
@@ -128,7 +133,8 @@ def show_command(context: CliContext, reference: str, as_json: bool) -> None:
 def _show_lines(data: dict[str, Any]) -> str:
     lines = [
         f"{data['message_ref_id']} to {data['partner']}: {data['message_type_indic']}, reporting period "
-        f"{data['reporting_period']}, {data['records']} records, cut {data['cut_at']}",
+        f"{data['reporting_period']}, {data['records']} records, cut {data['cut_at']}, "
+        + (f"sent {data['sent_at']} as {data['transmission_id']}" if data["sent_at"] else "not sent"),
         "records: " + ", ".join(f"{indic} {count}" for indic, count in data["doc_type_indics"].items()),
     ]
     lines += [
@@ -136,3 +142,80 @@ def _show_lines(data: dict[str, Any]) -> str:
         for s in data["submissions"]
     ]
     return "\n".join(lines)
+
+
+@outbound_group.command("send")
+@_partner_option
+@click.option("--message", "message_ids", type=int, multiple=True, help="Only this message (repeatable).")
+@json_option
+@pass_context
+def send_command(
+    context: CliContext, partner: str | None, message_ids: tuple[int, ...], as_json: bool
+) -> None:
+    """Package each message not sent yet (signed with our key, encrypted for the partner's certificate),
+    publish it on the outbound topic keyed by the partner, and record it as sent once the broker has it.
+
+    A message whose packet was made before is sent with that same packet: after a crash the partner gets
+    the same bytes again at most."""
+    from consumers.outbound_files import SendReport, unsent
+
+    settings = context.settings
+    engine = open_store(settings)
+    try:
+        report = SendReport()
+        _publish(context, engine, unsent(engine, partner, message_ids), report, again=False)
+    finally:
+        engine.dispose()
+    emit({"sent": report.sent, "topics_created": report.topics_created}, as_json, _sent_lines)
+
+
+@outbound_group.command("resend")
+@click.argument("reference", metavar="ID|MESSAGEREFID")
+@json_option
+@pass_context
+def resend_command(context: CliContext, reference: str, as_json: bool) -> None:
+    """Send a message again as a new packet (a new transmission of the same document): for a partner
+    that could not open the one it got (file errors 50001-50013: a certificate renewed, a packet
+    damaged on the way)."""
+    from consumers.outbound_files import SendReport
+    from exchange.outbound.queries import message
+
+    settings = context.settings
+    engine = open_store(settings)
+    try:
+        found = message(engine, reference)
+        if found is None:
+            raise UnknownMessageError(f"no outbound message {reference}: see `exchange outbound list`")
+        if not found["transmissions"]:
+            raise NotSentError(f"message {reference} was never sent: `exchange outbound send` sends it")
+        report = SendReport()
+        _publish(context, engine, [found["id"]], report, again=True)
+    finally:
+        engine.dispose()
+    emit({"sent": report.sent, "topics_created": report.topics_created}, as_json, _sent_lines)
+
+
+class NotSentError(ExchangeError):
+    """A resend asked for a message that was never sent."""
+
+
+def _publish(context: CliContext, engine: Engine, ids: list[int], report: SendReport, *, again: bool) -> None:
+    from consumers.faults import FaultInjector
+    from consumers.outbound import PublishError
+    from consumers.outbound_files import send
+
+    settings = context.settings
+    try:
+        asyncio.run(send(settings, engine, ids, report, again=again, faults=FaultInjector.from_environment()))
+    except PublishError as exc:
+        done = f" ({len(report.sent)} sent before)" if report.sent else ""
+        raise ServiceUnavailableError(
+            f"the broker at {settings.kafka_bootstrap_servers} did not confirm the packets "
+            f"({type(exc).__name__}){done}: send again once it answers"
+        ) from None
+
+
+def _sent_lines(data: dict[str, Any]) -> str:
+    if not data["sent"]:
+        return "nothing to send"
+    return "\n".join(f"sent {message_ref_id}" for message_ref_id in data["sent"])

@@ -120,6 +120,7 @@ def _cut_one(
                 records=len(docs),
                 document=document,
                 cut_at=datetime.now(UTC),
+                transmissions=0,
             )
             .returning(OutboundMessage.id)
         ).scalar_one()

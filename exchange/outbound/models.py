@@ -46,6 +46,13 @@ class OutboundMessage(Base):
     records: Mapped[int] = mapped_column(Count)
     document: Mapped[bytes] = mapped_column(LargeBinary)
     cut_at: Mapped[datetime] = mapped_column()
+    # The CTS packet, made once and kept: whatever is published again is these very bytes. A resend
+    # (the partner could not open it) replaces it with a new transmission of the same document.
+    packet: Mapped[bytes | None] = mapped_column(LargeBinary)
+    transmission_id: Mapped[str | None] = mapped_column(String)  # the packet's SenderFileId
+    packaged_at: Mapped[datetime | None] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column()  # confirmed on the outbound topic
+    transmissions: Mapped[int] = mapped_column(Count, default=0)  # packets made: 1, then one per resend
 
 
 class OutboundDoc(Base):

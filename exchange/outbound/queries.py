@@ -90,4 +90,7 @@ def _message(row: Any) -> dict[str, Any]:
         "records": row.records,
         "bytes": len(row.document),
         "cut_at": row.cut_at.isoformat(),
+        "transmission_id": row.transmission_id,
+        "transmissions": row.transmissions,
+        "sent_at": row.sent_at.isoformat() if row.sent_at else None,
     }

@@ -113,6 +113,11 @@ INVOCATIONS: dict[str, tuple[Invocation, ...]] = {
         Invocation(bad=(("--limit", "0"), ("--partner", "Netherlands"))),
         Invocation(("--partner", "LU", "--json")),
     ),
+    "outbound send": (
+        Invocation(bad=(("--message", "first"), ("--partner", "N-L"))),
+        Invocation(("--partner", "NL", "--message", "1", "--json")),
+    ),
+    "outbound resend": (Invocation(("1",), bad=((),)), Invocation(("BE2025NL0000", "--json"))),
     "outbound show": (Invocation(("1",), bad=((),)), Invocation(("BE2025NL0000", "--json"))),
     "packet create": (
         Invocation(("{document}", "--to", "LU", "--out", "{tmp}/out"), bad=(("{document}",),)),

@@ -55,6 +55,11 @@ def upgrade() -> None:
         sa.Column("records", COUNT, nullable=False),
         sa.Column("document", sa.LargeBinary(), nullable=False),
         sa.Column("cut_at", TIMESTAMP, nullable=False),
+        sa.Column("packet", sa.LargeBinary(), nullable=True),
+        sa.Column("transmission_id", sa.String(), nullable=True),
+        sa.Column("packaged_at", TIMESTAMP, nullable=True),
+        sa.Column("sent_at", TIMESTAMP, nullable=True),
+        sa.Column("transmissions", COUNT, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbound_message")),
         sa.UniqueConstraint("message_ref_id", name=op.f("uq_outbound_message_message_ref_id")),
     )
