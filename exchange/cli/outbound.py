@@ -88,12 +88,17 @@ def _cut_lines(data: list[dict[str, Any]]) -> str:
 @json_option
 @pass_context
 def list_command(context: CliContext, partner: str | None, limit: int, as_json: bool) -> None:
-    """The messages cut, latest first, and the records still waiting per partner and period."""
-    from exchange.outbound.queries import messages, pending
+    """The messages cut, latest first, the records still waiting per partner and period, and per partner
+    the submissions whose records it reported errors about, waiting for the institution's correction."""
+    from exchange.outbound.queries import awaiting_correction, messages, pending
 
     engine = read_store(context.settings)
     try:
-        data = {"messages": messages(engine, partner, limit), "waiting": pending(engine, partner)}
+        data = {
+            "messages": messages(engine, partner, limit),
+            "waiting": pending(engine, partner),
+            "awaiting_correction": awaiting_correction(engine, partner),
+        }
     finally:
         engine.dispose()
     emit(data, as_json, _list_lines)
@@ -108,6 +113,11 @@ def _list_lines(data: dict[str, Any]) -> str:
     lines += [
         f"waiting for {w['partner']} ({w['reporting_period']}): {w['records']} {w['doc_type_indic']}"
         for w in data["waiting"]
+    ]
+    lines += [
+        f"{a['partner']} reported errors in {a['records']} records of submission {a['file_id']} "
+        f"({a['institution']}): waiting for its correction"
+        for a in data["awaiting_correction"]
     ]
     return "\n".join(lines)
 
@@ -140,6 +150,12 @@ def _show_lines(data: dict[str, Any]) -> str:
     lines += [
         f"from submission {s['file_id']} of {s['institution']}: {s['records']} records"
         for s in data["submissions"]
+    ]
+    lines += [
+        f"answer {a['status_message_ref_id']}: {a['status']}"
+        + (f", file errors {', '.join(map(str, a['file_errors']))}" if a["file_errors"] else "")
+        + (f", {a['record_errors']} record errors" if a["record_errors"] else "")
+        for a in data["answers"]
     ]
     return "\n".join(lines)
 

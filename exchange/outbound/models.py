@@ -80,3 +80,32 @@ class OutboundDoc(Base):
     position: Mapped[int] = mapped_column(Integer)  # the record's place in its submission
     element: Mapped[bytes] = mapped_column(LargeBinary)
     message_id: Mapped[int | None] = mapped_column(Id, ForeignKey("outbound_message.id"))
+
+
+class OutboundAnswer(Base):
+    """A partner's status message about one of our messages: its verdict and file error codes."""
+
+    __tablename__ = "outbound_answer"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    packet_sha256: Mapped[str] = mapped_column(String(64), unique=True)  # a redelivery is stored once
+    message_id: Mapped[int] = mapped_column(Id, ForeignKey("outbound_message.id"), index=True)
+    partner: Mapped[str] = mapped_column(String(2))
+    status_message_ref_id: Mapped[str] = mapped_column(String)
+    status: Mapped[str] = mapped_column(String(16))  # Accepted, Rejected
+    file_errors: Mapped[str] = mapped_column(String)  # the codes, comma-separated, in the message's order
+    record_errors: Mapped[int] = mapped_column(Count)
+    received_at: Mapped[datetime] = mapped_column()
+
+
+class OutboundRecordError(Base):
+    """A record error a partner reported, traced to the record we sent and so to the institution's
+    submission (`outbound_doc.file_id`, `domestic_doc_ref_id`): it waits for the institution's
+    correction until a later record of the same chain is sent."""
+
+    __tablename__ = "outbound_record_error"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    answer_id: Mapped[int] = mapped_column(Id, ForeignKey("outbound_answer.id"), index=True)
+    outbound_doc_id: Mapped[int] = mapped_column(Id, ForeignKey("outbound_doc.id"), index=True)
+    code: Mapped[int] = mapped_column(Integer)

@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, func, or_, select
+from sqlalchemy.orm import aliased
 
-from exchange.outbound.models import OutboundDoc, OutboundMessage
+from exchange.outbound.models import OutboundAnswer, OutboundDoc, OutboundMessage, OutboundRecordError
 
 
 def pending(engine: Engine, partner: str | None = None) -> list[dict[str, Any]]:
@@ -73,6 +74,7 @@ def message(engine: Engine, reference: str) -> dict[str, Any] | None:
             .order_by(OutboundDoc.file_id)
         ).all()
     found["doc_type_indics"] = {indic.doc_type_indic: indic.records for indic in indics}
+    found["answers"] = answers_of(engine, row.id)
     found["submissions"] = [
         {"file_id": source.file_id, "institution": source.institution, "records": source.records}
         for source in sources
@@ -94,3 +96,51 @@ def _message(row: Any) -> dict[str, Any]:
         "transmissions": row.transmissions,
         "sent_at": row.sent_at.isoformat() if row.sent_at else None,
     }
+
+
+def awaiting_correction(engine: Engine, partner: str | None = None) -> list[dict[str, Any]]:
+    """Records a partner reported an error about, per partner and submission, that no later record of
+    theirs has corrected or deleted for that partner yet."""
+    later = aliased(OutboundDoc)
+    doc = OutboundDoc
+    corrected = (
+        select(later.id).where(later.partner == doc.partner, later.corr_doc_ref_id == doc.doc_ref_id).exists()
+    )
+    query = (
+        select(
+            doc.partner,
+            doc.file_id,
+            doc.institution,
+            func.count(func.distinct(doc.id)).label("records"),
+        )
+        .join(OutboundRecordError, OutboundRecordError.outbound_doc_id == doc.id)
+        .where(~corrected, *([doc.partner == partner] if partner else []))
+        .group_by(doc.partner, doc.file_id, doc.institution)
+        .order_by(doc.partner, doc.file_id)
+    )
+    with engine.connect() as connection:
+        return [
+            {
+                "partner": row.partner,
+                "file_id": row.file_id,
+                "institution": row.institution,
+                "records": row.records,
+            }
+            for row in connection.execute(query)
+        ]
+
+
+def answers_of(engine: Engine, message_id: int) -> list[dict[str, Any]]:
+    """The partner's status messages about one message, oldest first."""
+    query = select(OutboundAnswer).where(OutboundAnswer.message_id == message_id).order_by(OutboundAnswer.id)
+    with engine.connect() as connection:
+        return [
+            {
+                "status_message_ref_id": row.status_message_ref_id,
+                "status": row.status,
+                "file_errors": [int(code) for code in row.file_errors.split(",") if code],
+                "record_errors": row.record_errors,
+                "received_at": row.received_at.isoformat(),
+            }
+            for row in connection.execute(query)
+        ]

@@ -151,7 +151,7 @@ def _outbound_rows(
             # What is withdrawn is what the partner holds: the record as it was sent to it.
             element = replace_doc_spec(etree.fromstring(corr.element), outbound, VOCABULARY)
         else:
-            element = account_report_element(replace(report, doc_spec=outbound))
+            element = account_report_element(_for_partner(report, partner, outbound))
         rows.append(
             {
                 "institution": institution,
@@ -166,6 +166,13 @@ def _outbound_rows(
             }
         )
     return rows
+
+
+def _for_partner(report: AccountReport, partner: str, spec: DocSpec) -> AccountReport:
+    """The partner's copy: its controlling persons only those resident there (the others are another
+    partner's residents, and the partner's rule 60011 refuses them), under the outbound DocSpec."""
+    persons = tuple(person for person in report.controlling_persons if partner in person.res_country_codes)
+    return replace(report, doc_spec=spec, controlling_persons=persons)
 
 
 @dataclass(frozen=True)

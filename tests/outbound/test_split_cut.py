@@ -15,6 +15,7 @@ from exchange.settings import Settings
 from exchange.submissions.process import Submissions
 from exchange.writers.crs import CRS, STF
 from tests.outbound.conftest import Partner
+from tests.rules.builders import controlling_person, organisation
 from tests.submissions.conftest import bank, holder_in, report, submission
 
 AR = "BE2025-0403019261-AR"
@@ -131,3 +132,23 @@ def test_a_record_in_error_waits_for_its_correction(be_settings: Settings, db_en
     assert corrected.split is not None and corrected.split.by_partner == {"NL": 1}
     by_partner = {(m.partner, m.message_type_indic) for m in cut(db_engine, be_settings, 2025)}
     assert by_partner == {("LU", "CRS701"), ("NL", "CRS701")}  # NL never had it: new data there
+
+
+def test_each_partner_gets_only_its_residents_among_the_controlling_persons(
+    be_settings: Settings, db_engine: Engine, partners: dict[str, Partner]
+) -> None:
+    company = replace(organisation(), res_country_codes=("BE",))
+    persons = tuple(controlling_person(countries=(country,)) for country in ("NL", "LU"))
+    account = replace(report(f"{AR}1"), holder=company, controlling_persons=persons)
+    result = Submissions(be_settings, db_engine).process(submission(account))
+    assert result.split is not None and result.split.by_partner == {"NL": 1, "LU": 1}
+    cut(db_engine, be_settings, 2025)
+    for (partner, _), document in _messages(db_engine).items():
+        root = etree.fromstring(document)
+        residences = [
+            element.text
+            for element in root.iterfind(f".//{{{CRS}}}ControllingPerson//{{{CRS}}}ResCountryCode")
+        ]
+        assert residences == [partner]
+        outcome = partners[partner].receive(document)
+        assert outcome.outcome.value == "accepted", outcome.findings

@@ -92,9 +92,53 @@ def upgrade() -> None:
     )
     op.create_index("ix_outbound_doc_pending", "outbound_doc", ["partner", "message_id"])
     op.create_index("ix_outbound_doc_domestic", "outbound_doc", ["institution", "domestic_doc_ref_id"])
+    op.create_table(
+        "outbound_answer",
+        sa.Column("id", ID, nullable=False),
+        sa.Column("packet_sha256", sa.String(64), nullable=False),
+        sa.Column("message_id", ID, nullable=False),
+        sa.Column("partner", sa.String(2), nullable=False),
+        sa.Column("status_message_ref_id", sa.String(), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("file_errors", sa.String(), nullable=False),
+        sa.Column("record_errors", COUNT, nullable=False),
+        sa.Column("received_at", TIMESTAMP, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["message_id"],
+            ["outbound_message.id"],
+            name=op.f("fk_outbound_answer_message_id_outbound_message"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbound_answer")),
+        sa.UniqueConstraint("packet_sha256", name=op.f("uq_outbound_answer_packet_sha256")),
+    )
+    op.create_index(op.f("ix_outbound_answer_message_id"), "outbound_answer", ["message_id"])
+    op.create_table(
+        "outbound_record_error",
+        sa.Column("id", ID, nullable=False),
+        sa.Column("answer_id", ID, nullable=False),
+        sa.Column("outbound_doc_id", ID, nullable=False),
+        sa.Column("code", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["answer_id"],
+            ["outbound_answer.id"],
+            name=op.f("fk_outbound_record_error_answer_id_outbound_answer"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["outbound_doc_id"],
+            ["outbound_doc.id"],
+            name=op.f("fk_outbound_record_error_outbound_doc_id_outbound_doc"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbound_record_error")),
+    )
+    op.create_index(op.f("ix_outbound_record_error_answer_id"), "outbound_record_error", ["answer_id"])
+    op.create_index(
+        op.f("ix_outbound_record_error_outbound_doc_id"), "outbound_record_error", ["outbound_doc_id"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("outbound_record_error")
+    op.drop_table("outbound_answer")
     op.drop_table("outbound_doc")
     op.drop_table("outbound_message")
     op.drop_table("outbound_split")
