@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select, update
 
-from consumers.admin import ensure_topics, product_topics
+from consumers.admin import ensure_topics, outbound_topics
 from consumers.claim_check import deposit
 from consumers.faults import FaultInjector, FaultPoint
 from consumers.messages import (
@@ -77,7 +77,7 @@ async def send(
     faults = faults or FaultInjector()
     servers = settings.kafka_bootstrap_servers
     report.topics_created = await ensure_topics(
-        servers, product_topics(settings), settings.topic_partitions, settings.topic_replication_factor
+        servers, outbound_topics(settings), settings.topic_partitions, settings.topic_replication_factor
     )
     producer = product_producer(settings)
     await producer.start()

@@ -152,12 +152,15 @@ class InboundRunner:
         metrics: RunnerMetrics | None = None,
         faults: FaultInjector | None = None,
         topic: str | None = None,
+        topics: Sequence[str] | None = None,
     ) -> None:
         self.settings = settings
         self.handler = handler
         self.group_id = group_id or settings.kafka_consumer_group
         # `exchange run` consumes the inbound topic; `exchange submissions` the submissions topic.
         self.topic = topic or settings.topic_inbound
+        # The topics it checks and recreates: `exchange run`'s product topics unless given.
+        self.topics = list(topics) if topics is not None else product_topics(settings)
         self.group_instance_id = group_instance_id
         self.tuning = tuning or ConsumerTuning.from_settings(settings)
         self.metrics = metrics or RunnerMetrics()
@@ -331,7 +334,7 @@ class InboundRunner:
             log.error("missing topics could not be created", error=str(exc))
             return
         self.metrics.broker_contact.set(time.time())
-        if missing := sorted(set(product_topics(self.settings)) - listed):
+        if missing := sorted(set(self.topics) - listed):
             log.warning("topics missing on the broker", topics=missing)
 
     async def _ensure_topics(self) -> None:
@@ -339,7 +342,7 @@ class InboundRunner:
             created = await asyncio.wait_for(
                 ensure_topics(
                     self.settings.kafka_bootstrap_servers,
-                    product_topics(self.settings),
+                    self.topics,
                     self.settings.topic_partitions,
                     self.settings.topic_replication_factor,
                     request_timeout_ms=int(_ADMIN_TIMEOUT_S * 1000),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +42,7 @@ async def serve(
     *,
     topic: str | None = None,
     group_id: str | None = None,
+    topics: Sequence[str] | None = None,
 ) -> ServeOutcome:
     """Run until SIGTERM or SIGINT. `prepare` (the store's checks and migrations) runs first, in a
     thread, and is retried while it raises ServiceUnavailableError. `topic` and `group_id` are those of
@@ -74,6 +75,7 @@ async def serve(
             faults=faults,
             topic=topic,
             group_id=group_id,
+            topics=topics,
         )
         runners.append(runner)
         if stop.is_set():

@@ -7,7 +7,7 @@ packets do. Published confirmed (consumers.outbound): "submitted" means on a top
 
 from __future__ import annotations
 
-from consumers.admin import ensure_topics, product_topics
+from consumers.admin import ensure_topics, submission_topics
 from consumers.claim_check import deposit
 from consumers.messages import CLAIM_CHECK_CONTENT_TYPE, CONTENT_TYPE_HEADER, FILENAME_HEADER
 from consumers.outbound import Outgoing, product_producer, publish_confirmed
@@ -20,7 +20,7 @@ async def publish_submission(settings: Settings, document: bytes, institution: s
     """Publish one submission; True when it went as a claim check."""
     await ensure_topics(
         settings.kafka_bootstrap_servers,
-        product_topics(settings),
+        submission_topics(settings),
         settings.topic_partitions,
         settings.topic_replication_factor,
     )

@@ -17,14 +17,12 @@ from typing import TYPE_CHECKING, Any
 import click
 from lxml import etree
 from sqlalchemy import Engine
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from exchange import db
 from exchange.cli.context import CliContext, emit, json_option, pass_context
 from exchange.errors import ConfigError, ExchangeError, ServiceUnavailableError
-from exchange.instance import claim_store
 from exchange.logs import get_logger
-from exchange.settings import Settings, mask_url
+from exchange.settings import Settings
 
 if TYPE_CHECKING:
     from consumers.messages import PacketHandler
@@ -112,6 +110,7 @@ def submissions_command(context: CliContext, no_migrate: bool) -> None:
     database or broker that is down is waited for, an answer is confirmed on its topic before the offset
     is committed, a redelivered file is answered with the same bytes.
     """
+    from consumers.admin import submission_topics
     from consumers.faults import FaultInjector
     from consumers.service import serve
 
@@ -127,6 +126,7 @@ def submissions_command(context: CliContext, no_migrate: bool) -> None:
                 faults=faults,
                 topic=settings.topic_submissions,
                 group_id=settings.submissions_consumer_group,
+                topics=submission_topics(settings),
             )
         )
         log.info("exchange submissions finished", files=outcome.files)
@@ -156,24 +156,10 @@ def _require_signing_key(settings: Settings) -> None:
 
 
 def _prepare(settings: Settings, engine: Engine, no_migrate: bool) -> PacketHandler:
+    """The store ready as for `exchange run`, then the submissions' handler."""
     from consumers.submission_handler import submission_handler
-    from exchange.cli.store_access import StoreNotReadyError
+    from exchange.cli.run import prepare_store
     from exchange.submissions.process import Submissions
 
-    try:
-        db.ping(engine)
-        if no_migrate:
-            current, head = db.current_revision(engine), db.head_revision()
-            if current != head:
-                raise StoreNotReadyError(
-                    f"{mask_url(settings.effective_database_url)} is at schema {current or 'empty'}, "
-                    f"not {head}: run `exchange db upgrade` first"
-                )
-        else:
-            db.upgrade(engine)
-        claim_store(engine, settings)
-    except (OperationalError, InterfaceError) as exc:
-        raise ServiceUnavailableError(
-            f"database {mask_url(settings.effective_database_url)} is unreachable: {type(exc.orig).__name__}"
-        ) from None
+    prepare_store(settings, engine, no_migrate)
     return submission_handler(settings, Submissions(settings, engine))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from consumers.admin import ensure_topics, product_topics
+from consumers.admin import ensure_topics, outbound_topics, product_topics, submission_topics
 from consumers.outbound_files import SendReport, send, unsent
 from consumers.pipeline_handler import PipelineHandler
 from consumers.runner import ConsumerTuning, InboundRunner
@@ -61,7 +61,8 @@ class World:
 
     async def start(self) -> None:
         for settings in (self.be, self.nl):
-            await ensure_topics(settings.kafka_bootstrap_servers, product_topics(settings), 1, 1)
+            topics = product_topics(settings) + submission_topics(settings) + outbound_topics(settings)
+            await ensure_topics(settings.kafka_bootstrap_servers, topics, 1, 1)
 
     async def consume(self, runner: InboundRunner, files: int) -> None:
         task = asyncio.create_task(runner.run())
@@ -92,6 +93,7 @@ class World:
             group_id=self.be.submissions_consumer_group,
             tuning=FAST,
             topic=self.be.topic_submissions,
+            topics=submission_topics(self.be),
         )
         await self.consume(runner, 1)
         cut(self.be_engine, self.be, 2025)
