@@ -52,6 +52,16 @@ def product_topics(settings: Settings) -> list[str]:
     return [settings.topic_inbound, settings.topic_status, settings.topic_dlq, settings.topic_flags]
 
 
+def submission_topics(settings: Settings) -> list[str]:
+    """What `exchange submissions` and `exchange submit` need: each service creates only its own."""
+    return [settings.topic_submissions, settings.topic_submission_answers, settings.topic_dlq]
+
+
+def outbound_topics(settings: Settings) -> list[str]:
+    """What `exchange outbound send` publishes to."""
+    return [settings.topic_outbound]
+
+
 async def ensure_topics(
     bootstrap_servers: str,
     names: Iterable[str],

@@ -30,6 +30,9 @@ class FaultPoint(StrEnum):
     AFTER_STORE_COMMIT = "after-store-commit"  # the handler returned (outcome committed), nothing published
     AFTER_PUBLISH = "after-publish"  # the status message is out, the offset not committed
     STALL_BEFORE_STORE_COMMIT = "stall-before-store-commit"  # as the first, but hangs instead of dying
+    # `exchange outbound send`: the packet is stored, not published; published, not recorded as sent.
+    AFTER_OUTBOUND_PACKAGE = "after-outbound-package"
+    AFTER_OUTBOUND_PUBLISH = "after-outbound-publish"
 
 
 STALL_SECONDS = 300.0

@@ -43,11 +43,13 @@ class InboundPacket:
 
 @dataclass(frozen=True)
 class Reply:
-    """A packet to send back to a jurisdiction on the status topic (keyed by that jurisdiction)."""
+    """A packet to send back to a jurisdiction on the status topic (keyed by that jurisdiction), or to
+    a domestic institution on the topic it reads (`topic`, keyed by the institution)."""
 
     jurisdiction: str
     packet: bytes
     filename: str
+    topic: str | None = None  # None: the status topic
 
 
 @dataclass(frozen=True)

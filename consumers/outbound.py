@@ -44,9 +44,9 @@ PublishError = (KafkaError, OSError, TimeoutError, UnconfirmedPublishError)
 
 
 def reply_record(settings: Settings, reply: Reply) -> Outgoing:
-    """A status message for the status topic, keyed by the jurisdiction it answers."""
+    """A status message for the status topic (or the reply's own), keyed by the party it answers."""
     return Outgoing(
-        settings.topic_status,
+        reply.topic or settings.topic_status,
         reply.packet,
         reply.jurisdiction.encode(),
         ((CONTENT_TYPE_HEADER, PACKET_CONTENT_TYPE.encode()), (FILENAME_HEADER, reply.filename.encode())),

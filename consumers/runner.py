@@ -151,10 +151,16 @@ class InboundRunner:
         tuning: ConsumerTuning | None = None,
         metrics: RunnerMetrics | None = None,
         faults: FaultInjector | None = None,
+        topic: str | None = None,
+        topics: Sequence[str] | None = None,
     ) -> None:
         self.settings = settings
         self.handler = handler
         self.group_id = group_id or settings.kafka_consumer_group
+        # `exchange run` consumes the inbound topic; `exchange submissions` the submissions topic.
+        self.topic = topic or settings.topic_inbound
+        # The topics it checks and recreates: `exchange run`'s product topics unless given.
+        self.topics = list(topics) if topics is not None else product_topics(settings)
         self.group_instance_id = group_instance_id
         self.tuning = tuning or ConsumerTuning.from_settings(settings)
         self.metrics = metrics or RunnerMetrics()
@@ -247,12 +253,12 @@ class InboundRunner:
         await self._consumer.start()
         # Subscribed once started, so that the group join runs in the background while the runner polls
         # (and can stop) rather than inside start(), which would wait for the assignment.
-        self._consumer.subscribe([self.settings.topic_inbound], listener=_RebalanceLog(self))
+        self._consumer.subscribe([self.topic], listener=_RebalanceLog(self))
         log.info(
             "runner started",
             group=self.group_id,
             group_instance_id=self.group_instance_id,
-            topic=self.settings.topic_inbound,
+            topic=self.topic,
         )
 
     async def stop(self) -> None:
@@ -328,7 +334,7 @@ class InboundRunner:
             log.error("missing topics could not be created", error=str(exc))
             return
         self.metrics.broker_contact.set(time.time())
-        if missing := sorted(set(product_topics(self.settings)) - listed):
+        if missing := sorted(set(self.topics) - listed):
             log.warning("topics missing on the broker", topics=missing)
 
     async def _ensure_topics(self) -> None:
@@ -336,7 +342,7 @@ class InboundRunner:
             created = await asyncio.wait_for(
                 ensure_topics(
                     self.settings.kafka_bootstrap_servers,
-                    product_topics(self.settings),
+                    self.topics,
                     self.settings.topic_partitions,
                     self.settings.topic_replication_factor,
                     request_timeout_ms=int(_ADMIN_TIMEOUT_S * 1000),

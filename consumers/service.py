@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,9 +39,14 @@ async def serve(
     prepare: Callable[[], PacketHandler],
     tuning: ConsumerTuning | None = None,
     faults: FaultInjector | None = None,
+    *,
+    topic: str | None = None,
+    group_id: str | None = None,
+    topics: Sequence[str] | None = None,
 ) -> ServeOutcome:
     """Run until SIGTERM or SIGINT. `prepare` (the store's checks and migrations) runs first, in a
-    thread, and is retried while it raises ServiceUnavailableError."""
+    thread, and is retried while it raises ServiceUnavailableError. `topic` and `group_id` are those of
+    `exchange run` unless given (`exchange submissions`)."""
     tuning = tuning or ConsumerTuning.from_settings(settings)
     metrics = RunnerMetrics()
     if settings.metrics_port:
@@ -68,6 +73,9 @@ async def serve(
             tuning=tuning,
             metrics=metrics,
             faults=faults,
+            topic=topic,
+            group_id=group_id,
+            topics=topics,
         )
         runners.append(runner)
         if stop.is_set():

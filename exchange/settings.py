@@ -75,6 +75,22 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(6, ge=1, description="Partitions for topics created at start.")
     topic_replication_factor: int = Field(1, ge=1, description="Replication factor for created topics.")
 
+    # Two-way exchange (issue 17): what domestic institutions submit, and our answers to them.
+    topic_submissions: str = Field(
+        "exchange.submissions", description="Domestic institutions' submissions, keyed by institution."
+    )
+    topic_submission_answers: str = Field(
+        "exchange.submissions.answers",
+        description="Signed status messages to domestic institutions, keyed by institution.",
+    )
+    topic_outbound: str = Field(
+        "exchange.outbound",
+        description="Our packets for partners (the transmission gateway), keyed by partner.",
+    )
+    submissions_consumer_group: str = Field(
+        "exchange-submissions", description="Consumer group of `exchange submissions`."
+    )
+
     keys_dir: Path | None = Field(
         None, description="Our private keys and certificates; default data_dir/keys."
     )

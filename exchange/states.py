@@ -19,6 +19,13 @@ class FileState(StrEnum):
     REJECTED = "rejected"
 
 
+class Direction(StrEnum):
+    """Which way a stored file came: from a partner authority, or from a domestic institution."""
+
+    RECEIVED = "received"
+    SUBMITTED = "submitted"
+
+
 class Outcome(StrEnum):
     """The verdict on a file, the one word every command and view uses for it: a file error rejects
     it; accepted with errors means record errors only (those records refused, the rest stored)."""

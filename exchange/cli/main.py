@@ -33,6 +33,7 @@ _COMMANDS = {
     "flags": "exchange.cli.flags:flags_group",
     "health": "exchange.cli.health:health_command",
     "keys": "exchange.cli.keys:keys_group",
+    "outbound": "exchange.cli.outbound:outbound_group",
     "packet": "exchange.cli.packet:packet_group",
     "partners": "exchange.cli.partners:partners_group",
     "process": "exchange.cli.process:process_command",
@@ -42,11 +43,13 @@ _COMMANDS = {
     "run": "exchange.cli.run:run_command",
     "serve": "exchange.cli.serve:serve_command",
     "status": "exchange.cli.status:status_command",
+    "submissions": "exchange.cli.submissions:submissions_command",
+    "submit": "exchange.cli.submissions:submit_command",
     "users": "exchange.cli.users:users_group",
     "validate": "exchange.cli.validate:validate_command",
 }
 # Long-running services: their log is their output, so they log at `log_level` (info) by default.
-SERVICES = frozenset({"run", "serve"})
+SERVICES = frozenset({"run", "serve", "submissions"})
 _VERBOSITY = {1: "info", 2: "debug"}
 
 

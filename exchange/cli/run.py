@@ -66,10 +66,16 @@ def run_command(context: CliContext, no_migrate: bool) -> None:
 
 
 def _prepare(settings: Settings, engine: Engine, faults: FaultInjector, no_migrate: bool) -> PacketHandler:
-    """The store checked (and migrated) and claimed, then the handler; ServiceUnavailableError while
-    the database cannot be reached, so that the caller waits for it."""
+    """The store ready (`prepare_store`), then the handler."""
     from consumers.pipeline_handler import pipeline_handler
 
+    prepare_store(settings, engine, no_migrate)
+    return pipeline_handler(settings, engine, faults)
+
+
+def prepare_store(settings: Settings, engine: Engine, no_migrate: bool) -> None:
+    """The store checked (and migrated) and claimed, as a consuming service needs it; raises
+    ServiceUnavailableError while the database cannot be reached, so that the caller waits for it."""
     try:
         db.ping(engine)
         if no_migrate:
@@ -86,4 +92,3 @@ def _prepare(settings: Settings, engine: Engine, faults: FaultInjector, no_migra
         raise ServiceUnavailableError(
             f"database {mask_url(settings.effective_database_url)} is unreachable: {type(exc.orig).__name__}"
         ) from None
-    return pipeline_handler(settings, engine, faults)

@@ -65,11 +65,15 @@ class PipelineResult:
     # Flag events not yet published (this file's, and any a crash left behind): the outbox's content.
     flag_events: tuple[FlagEvent, ...] = ()
     seconds: float = 0.0
+    # A partner's status message about a file we sent: its Status, stored by exchange.outbound.answers.
+    partner_answer: str | None = None
 
     @property
     def disposition(self) -> str:
         if self.dead_letter is not None:
             return "dead-letter"
+        if self.outcome is None and self.partner_answer is not None:
+            return "partner-answer"
         assert self.outcome is not None
         return self.outcome.outcome.value
 
@@ -257,12 +261,7 @@ class Pipeline:
     ) -> PipelineResult:
         metadata = opened.metadata
         if metadata.communication_type.endswith("Status"):
-            return PipelineResult(
-                sha256=sha256,
-                size=size,
-                dead_letter=f"partner status messages ({metadata.communication_type}) are not processed",
-                metadata=metadata.as_dict(),
-            )
+            return self._partner_answer(opened, sha256, size)
         packet = _packet_info(sha256, size, metadata, opened.receiver)
         file_id = register_file(self.engine, packet)
         advance_state(self.engine, sha256, FileState.OPENED)
@@ -283,6 +282,16 @@ class Pipeline:
         )
         outcome = self._complete(outcome)
         return self._answered(sha256, size, outcome, metadata.as_dict())
+
+    def _partner_answer(self, opened: OpenedPacket, sha256: str, size: int) -> PipelineResult:
+        """A partner's status message about a file we sent: exchange.outbound.answers takes it."""
+        from exchange.outbound.answers import take_partner_answer
+
+        taken = take_partner_answer(self.engine, self.settings, opened, sha256)
+        metadata = {k: v for k, v in opened.metadata.as_dict().items() if k != "xml"}
+        return PipelineResult(
+            sha256, size, dead_letter=taken.dead_letter, partner_answer=taken.status, metadata=metadata
+        )
 
     def _complete(self, outcome: FileOutcome) -> FileOutcome:
         """Reconcile a stored file's parties with the registry, then evaluate the flags it touches. Each

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Engine, and_, func, select, update
 from exchange.anomalies.events import FlagEvent
 from exchange.anomalies.models import FlagEventRow
 from exchange.pipeline.answer import answer_filename
-from exchange.states import FileState
+from exchange.states import Direction, FileState
 from exchange.store.models import ReceivedFile, StatusMessageRow
 
 # Files whose path is complete up to the answer. An answer stored for a file still being reconciled or
@@ -48,7 +48,11 @@ class AnswerSelection:
 
 
 def _answer_filter(selection: AnswerSelection) -> ColumnElement[bool]:
-    conditions: list[ColumnElement[bool]] = [ReceivedFile.state.in_(RESENDABLE_STATES)]
+    # Partners' answers only: an institution's answer is no packet and goes to its own topic.
+    conditions: list[ColumnElement[bool]] = [
+        ReceivedFile.state.in_(RESENDABLE_STATES),
+        ReceivedFile.direction == Direction.RECEIVED.value,
+    ]
     moment = func.coalesce(StatusMessageRow.sent_at, StatusMessageRow.created_at)
     if selection.file_ids:
         conditions.append(StatusMessageRow.file_id.in_(selection.file_ids))
@@ -66,7 +70,11 @@ def files_without_answer(engine: Engine, file_ids: Collection[int]) -> list[int]
     query = (
         select(StatusMessageRow.file_id)
         .join(ReceivedFile, ReceivedFile.id == StatusMessageRow.file_id)
-        .where(StatusMessageRow.file_id.in_(file_ids), ReceivedFile.state.in_(RESENDABLE_STATES))
+        .where(
+            StatusMessageRow.file_id.in_(file_ids),
+            ReceivedFile.state.in_(RESENDABLE_STATES),
+            ReceivedFile.direction == Direction.RECEIVED.value,
+        )
     )
     with engine.connect() as connection:
         found = set(connection.scalars(query))

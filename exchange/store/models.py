@@ -25,12 +25,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exchange.models import Base
 from exchange.records import FIRole, PartyKind
-from exchange.states import DocState, FileState, RecordKind
+from exchange.states import Direction, DocState, FileState, RecordKind
 from exchange.store.columns import ADDRESS_DETAIL, LegalAddress
 from exchange.store.types import Amount, Count, Id
 
@@ -74,6 +75,8 @@ class ReceivedFile(Base):
     received_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
     settled_at: Mapped[datetime | None] = mapped_column()
+    # received: from a partner authority; submitted: from a domestic institution (exchange.submissions).
+    direction: Mapped[str] = mapped_column(String(16), server_default=text(f"'{Direction.RECEIVED.value}'"))
 
     header: Mapped[MessageHeaderRow | None] = relationship(back_populates="file")
     findings: Mapped[list[FindingRow]] = relationship(order_by="FindingRow.position", back_populates="file")
@@ -341,5 +344,6 @@ class PaymentRow(Base):
     description: Mapped[str | None] = mapped_column(Text)
 
 
+from exchange.outbound import models as _outbound_models  # noqa: E402, F401  (the outbound tables, same metadata)
 from exchange.store import cbc_models as _cbc_models  # noqa: E402, F401  (CbC's tables on the same metadata)
 from exchange.store import dpi_models as _dpi_models  # noqa: E402, F401  (DPI's tables on the same metadata)

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from contextlib import AbstractContextManager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -20,34 +19,33 @@ from exchange.records import (
     Address,
     CbcAdditionalInfo,
     CbcReport,
-    DocSpec,
     MessageHeader,
     Name,
     ReportingFI,
 )
-from exchange.writers.crs import _borrowed
+from exchange.writers.message import Vocabulary, doc_spec, document
 
 CBC = "urn:oecd:ties:cbc:v2"
 STF = "urn:oecd:ties:cbcstf:v5"
 NSMAP = {"cbc": CBC, "stf": STF}
+VOCABULARY = Vocabulary(
+    namespace=CBC,
+    stf=STF,
+    nsmap=NSMAP,
+    root="CBC_OECD",
+    version="2.0",
+    body="CbcBody",
+    sending_in="SendingEntityIN",
+    default_message_type_indic="CBC401",
+    message_type="CBC",
+    many_receivers=True,
+)
 
 
 def _child(parent: etree._Element, name: str, text: str | None, **attributes: str | None) -> etree._Element:
     element = etree.SubElement(parent, f"{{{CBC}}}{name}", {k: v for k, v in attributes.items() if v})
     element.text = text
     return element
-
-
-def _doc_spec(parent: etree._Element, spec: DocSpec) -> None:
-    element = _child(parent, "DocSpec", None)
-    for name, value in (
-        ("DocTypeIndic", spec.doc_type_indic),
-        ("DocRefId", spec.doc_ref_id),
-        ("CorrMessageRefId", spec.corr_message_ref_id),
-        ("CorrDocRefId", spec.corr_doc_ref_id),
-    ):
-        if value:
-            etree.SubElement(element, f"{{{STF}}}{name}").text = value
 
 
 def _address(parent: etree._Element, address: Address) -> None:
@@ -100,7 +98,7 @@ def reporting_entity_element(entity: ReportingFI) -> etree._Element:
     period = _child(element, "ReportingPeriod", None)
     _child(period, "StartDate", entity.period_start.isoformat() if entity.period_start else "2025-01-01")
     _child(period, "EndDate", entity.period_end.isoformat() if entity.period_end else "2025-12-31")
-    _doc_spec(element, entity.doc_spec)
+    doc_spec(element, entity.doc_spec, VOCABULARY)
     return element
 
 
@@ -110,7 +108,7 @@ def _amount(parent: etree._Element, name: str, value: Decimal, currency: str) ->
 
 def cbc_report_element(report: CbcReport) -> etree._Element:
     element = etree.Element(f"{{{CBC}}}CbcReports", nsmap=NSMAP)
-    _doc_spec(element, report.doc_spec)
+    doc_spec(element, report.doc_spec, VOCABULARY)
     _child(element, "ResCountryCode", report.res_country_code)
     summary, currencies = report.summary, report.summary.currencies
     block = _child(element, "Summary", None)
@@ -154,34 +152,13 @@ def cbc_report_element(report: CbcReport) -> etree._Element:
 
 def additional_info_element(info: CbcAdditionalInfo) -> etree._Element:
     element = etree.Element(f"{{{CBC}}}AdditionalInfo", nsmap=NSMAP)
-    _doc_spec(element, info.doc_spec)
+    doc_spec(element, info.doc_spec, VOCABULARY)
     for text in info.other_info or ("-",):
         _child(element, "OtherInfo", text)
     for country in info.res_country_codes:
         _child(element, "ResCountryCode", country)
     for ref in info.summary_refs:
         _child(element, "SummaryRef", ref)
-    return element
-
-
-def _message_spec(header: MessageHeader) -> etree._Element:
-    element = etree.Element(f"{{{CBC}}}MessageSpec", nsmap=NSMAP)
-    if header.sending_company_in:
-        _child(element, "SendingEntityIN", header.sending_company_in)
-    _child(element, "TransmittingCountry", header.transmitting_country)
-    for country in header.receiving_countries or (header.receiving_country,):
-        _child(element, "ReceivingCountry", country)
-    _child(element, "MessageType", "CBC")
-    if header.warning:
-        _child(element, "Warning", header.warning)
-    if header.contact:
-        _child(element, "Contact", header.contact)
-    _child(element, "MessageRefId", header.message_ref_id)
-    _child(element, "MessageTypeIndic", header.message_type_indic or "CBC401")
-    for corrected in header.corr_message_ref_ids:
-        _child(element, "CorrMessageRefId", corrected)
-    _child(element, "ReportingPeriod", header.reporting_period.isoformat())
-    _child(element, "Timestamp", header.timestamp.strftime("%Y-%m-%dT%H:%M:%S"))
     return element
 
 
@@ -193,17 +170,12 @@ def write_cbc(
     infos: Iterable[CbcAdditionalInfo] = (),
 ) -> None:
     """One CbcBody: the reporting entity, its jurisdiction reports, its additional information."""
-    handle: AbstractContextManager[Any] = target.open("wb") if isinstance(target, Path) else _borrowed(target)
-    with handle as out, etree.xmlfile(out, encoding="UTF-8") as xml:
-        xml.write_declaration()
-        with xml.element(f"{{{CBC}}}CBC_OECD", {"version": "2.0"}, nsmap=NSMAP):
-            xml.write(_message_spec(header))
-            with xml.element(f"{{{CBC}}}CbcBody"):
-                xml.write(reporting_entity_element(entity))
-                for report in reports:
-                    xml.write(cbc_report_element(report))
-                for info in infos:
-                    xml.write(additional_info_element(info))
+    with document(target, header, VOCABULARY) as xml:
+        xml.write(reporting_entity_element(entity))
+        for report in reports:
+            xml.write(cbc_report_element(report))
+        for info in infos:
+            xml.write(additional_info_element(info))
 
 
 def cbc_bytes(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from contextlib import AbstractContextManager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -18,20 +17,29 @@ from lxml import etree
 from exchange.records import (
     AccountReport,
     Address,
-    DocSpec,
     MessageHeader,
     Name,
     Party,
     PartyKind,
     ReportingFI,
 )
+from exchange.writers.message import Vocabulary, doc_spec, document
+from exchange.writers.message import child as _child
 
 CRS = "urn:oecd:ties:crs:v2"
 CFC = "urn:oecd:ties:commontypesfatcacrs:v2"
 STF = "urn:oecd:ties:crsstf:v5"
 NSMAP = {"crs": CRS, "cfc": CFC, "stf": STF}
-
-Writer = Any  # lxml's incremental writer has no public type
+VOCABULARY = Vocabulary(
+    namespace=CRS,
+    stf=STF,
+    nsmap=NSMAP,
+    root="CRS_OECD",
+    version="2.0",
+    body="CrsBody",
+    sending_in="SendingCompanyIN",
+    default_message_type_indic="CRS701",
+)
 
 
 def _crs(name: str) -> str:
@@ -51,24 +59,8 @@ def _root(tag: str) -> etree._Element:
     return etree.Element(tag, nsmap=NSMAP)
 
 
-def _child(parent: etree._Element, tag: str, text: str | None, **attributes: str | None) -> etree._Element:
-    element = etree.SubElement(parent, tag, {k: v for k, v in attributes.items() if v is not None})
-    element.text = text
-    return element
-
-
 def _amount(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.01'))}"
-
-
-def _doc_spec(parent: etree._Element, spec: DocSpec) -> None:
-    element = _child(parent, _crs("DocSpec"), None)
-    _child(element, _stf("DocTypeIndic"), spec.doc_type_indic)
-    _child(element, _stf("DocRefId"), spec.doc_ref_id)
-    if spec.corr_message_ref_id:
-        _child(element, _stf("CorrMessageRefId"), spec.corr_message_ref_id)
-    if spec.corr_doc_ref_id:
-        _child(element, _stf("CorrDocRefId"), spec.corr_doc_ref_id)
 
 
 def _address(parent: etree._Element, address: Address) -> None:
@@ -160,13 +152,13 @@ def _organisation(
 
 def reporting_fi_element(fi: ReportingFI, tag: str = "ReportingFI") -> etree._Element:
     element = _organisation(_root(_crs(tag)), fi.res_country_codes, fi.ins, fi.names, fi.addresses)
-    _doc_spec(element, fi.doc_spec)
+    doc_spec(element, fi.doc_spec, VOCABULARY)
     return element
 
 
 def account_report_element(report: AccountReport) -> etree._Element:
     element = _root(_crs("AccountReport"))
-    _doc_spec(element, report.doc_spec)
+    doc_spec(element, report.doc_spec, VOCABULARY)
     flags = {
         "UndocumentedAccount": report.undocumented,
         "ClosedAccount": report.closed,
@@ -200,56 +192,18 @@ def account_report_element(report: AccountReport) -> etree._Element:
     return element
 
 
-def _message_spec(header: MessageHeader) -> etree._Element:
-    element = _root(_crs("MessageSpec"))
-    if header.sending_company_in:
-        _child(element, _crs("SendingCompanyIN"), header.sending_company_in)
-    _child(element, _crs("TransmittingCountry"), header.transmitting_country)
-    _child(element, _crs("ReceivingCountry"), header.receiving_country)
-    _child(element, _crs("MessageType"), header.message_type)
-    if header.warning:
-        _child(element, _crs("Warning"), header.warning)
-    if header.contact:
-        _child(element, _crs("Contact"), header.contact)
-    _child(element, _crs("MessageRefId"), header.message_ref_id)
-    _child(element, _crs("MessageTypeIndic"), header.message_type_indic or "CRS701")
-    for corrected in header.corr_message_ref_ids:
-        _child(element, _crs("CorrMessageRefId"), corrected)
-    _child(element, _crs("ReportingPeriod"), header.reporting_period.isoformat())
-    _child(element, _crs("Timestamp"), header.timestamp.strftime("%Y-%m-%dT%H:%M:%S"))
-    return element
-
-
 def write_crs(
     target: Path | BinaryIO, header: MessageHeader, fi: ReportingFI, reports: Iterable[AccountReport]
 ) -> None:
     """One CrsBody with one ReportingGroup, the reports streamed into it."""
-    handle: AbstractContextManager[Any] = target.open("wb") if isinstance(target, Path) else _borrowed(target)
-    with handle as out, etree.xmlfile(out, encoding="UTF-8") as xml:
-        xml.write_declaration()
-        with xml.element(_crs("CRS_OECD"), {"version": "2.0"}, nsmap=NSMAP):
-            xml.write(_message_spec(header))
-            with xml.element(_crs("CrsBody")):
-                xml.write(reporting_fi_element(fi))
-                with xml.element(_crs("ReportingGroup")):
-                    for report in reports:
-                        xml.write(account_report_element(report))
+    with document(target, header, VOCABULARY) as xml:
+        xml.write(reporting_fi_element(fi))
+        with xml.element(_crs("ReportingGroup")):
+            for report in reports:
+                xml.write(account_report_element(report))
 
 
 def crs_bytes(header: MessageHeader, fi: ReportingFI, reports: Iterable[AccountReport]) -> bytes:
     buffer = io.BytesIO()
     write_crs(buffer, header, fi, reports)
     return buffer.getvalue()
-
-
-class _borrowed(AbstractContextManager[BinaryIO]):  # noqa: N801 - reads as a function at the call site
-    """A caller's stream, used without closing it."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self.stream = stream
-
-    def __enter__(self) -> BinaryIO:
-        return self.stream
-
-    def __exit__(self, *exc: object) -> None:
-        return None

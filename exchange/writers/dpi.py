@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -18,7 +17,6 @@ from exchange.records import (
     TIN,
     ActivityFigures,
     Address,
-    DocSpec,
     FinancialIdentifier,
     MessageHeader,
     Name,
@@ -29,11 +27,23 @@ from exchange.records import (
     ReportableSeller,
     ReportingFI,
 )
-from exchange.writers.crs import _borrowed
+from exchange.writers.message import Vocabulary, doc_spec, document
 
 DPI = "urn:oecd:ties:dpi:v1"
 STF = "urn:oecd:ties:dpistf:v1"
 NSMAP = {"dpi": DPI, "stf": STF}
+VOCABULARY = Vocabulary(
+    namespace=DPI,
+    stf=STF,
+    nsmap=NSMAP,
+    root="DPI_OECD",
+    version="1.0",
+    body="DPIBody",
+    sending_in="SendingEntityIN",
+    default_message_type_indic="DPI401",
+    message_type="DPI",
+    names_corrected_messages=False,
+)
 _ACTIVITY_ELEMENTS = {
     "personal_services": "PersonalServices",
     "sale_of_goods": "SaleOfGoods",
@@ -49,18 +59,6 @@ def _child(parent: etree._Element, name: str, text: str | None, **attributes: st
     element = etree.SubElement(parent, _dpi(name), {k: v for k, v in attributes.items() if v is not None})
     element.text = text
     return element
-
-
-def _doc_spec(parent: etree._Element, spec: DocSpec) -> None:
-    element = _child(parent, "DocSpec", None)
-    for name, value in (
-        ("DocTypeIndic", spec.doc_type_indic),
-        ("DocRefId", spec.doc_ref_id),
-        ("CorrMessageRefId", spec.corr_message_ref_id),
-        ("CorrDocRefId", spec.corr_doc_ref_id),
-    ):
-        if value:
-            etree.SubElement(element, f"{{{STF}}}{name}").text = value
 
 
 def _tin(parent: etree._Element, tin: TIN, name: str = "TIN") -> None:
@@ -143,7 +141,7 @@ def platform_operator_element(operator: ReportingFI) -> etree._Element:
         nexus=operator.nexus,
         assumed_reporting=operator.assumed_reporting,
     )
-    _doc_spec(element, operator.doc_spec)
+    doc_spec(element, operator.doc_spec, VOCABULARY)
     return element
 
 
@@ -156,7 +154,7 @@ def _other_operator(parent: etree._Element, operator: OtherPlatformOperator) -> 
         _tin(element, tin)
     _child(element, "Name", operator.name or "")
     _address(element, operator.address or Address(country_code="XX", free="unknown"))
-    _doc_spec(element, operator.doc_spec)
+    doc_spec(element, operator.doc_spec, VOCABULARY)
 
 
 def _person_name(parent: etree._Element, name: Name) -> None:
@@ -269,25 +267,7 @@ def reportable_seller_element(seller: ReportableSeller) -> etree._Element:
                 _child(entry, "RentedDays", str(listing.rented_days))
     for figures in seller.activities:
         _figures(_child(activities, _ACTIVITY_ELEMENTS[figures.activity.value], None), figures)
-    _doc_spec(element, seller.doc_spec)
-    return element
-
-
-def _message_spec(header: MessageHeader) -> etree._Element:
-    element = etree.Element(_dpi("MessageSpec"), nsmap=NSMAP)
-    if header.sending_company_in:
-        _child(element, "SendingEntityIN", header.sending_company_in)
-    _child(element, "TransmittingCountry", header.transmitting_country)
-    _child(element, "ReceivingCountry", header.receiving_country)
-    _child(element, "MessageType", header.message_type or "DPI")
-    if header.warning:
-        _child(element, "Warning", header.warning)
-    if header.contact:
-        _child(element, "Contact", header.contact)
-    _child(element, "MessageRefId", header.message_ref_id)
-    _child(element, "MessageTypeIndic", header.message_type_indic or "DPI401")
-    _child(element, "ReportingPeriod", header.reporting_period.isoformat())
-    _child(element, "Timestamp", header.timestamp.strftime("%Y-%m-%dT%H:%M:%S"))
+    doc_spec(element, seller.doc_spec, VOCABULARY)
     return element
 
 
@@ -299,21 +279,16 @@ def write_dpi(
     others: Iterable[OtherPlatformOperator] = (),
 ) -> None:
     """One DPIBody: the operator, its other operators (all assuming or all assumed), the sellers."""
-    handle: AbstractContextManager[Any] = target.open("wb") if isinstance(target, Path) else _borrowed(target)
-    with handle as out, etree.xmlfile(out, encoding="UTF-8") as xml:
-        xml.write_declaration()
-        with xml.element(_dpi("DPI_OECD"), {"version": "1.0"}, nsmap=NSMAP):
-            xml.write(_message_spec(header))
-            with xml.element(_dpi("DPIBody")):
-                xml.write(platform_operator_element(operator))
-                listed = list(others)
-                if listed:
-                    wrapper = etree.Element(_dpi("OtherPlatformOperators"), nsmap=NSMAP)
-                    for other in listed:
-                        _other_operator(wrapper, other)
-                    xml.write(wrapper)
-                for seller in sellers:
-                    xml.write(reportable_seller_element(seller))
+    with document(target, header, VOCABULARY) as xml:
+        xml.write(platform_operator_element(operator))
+        listed = list(others)
+        if listed:
+            wrapper = etree.Element(_dpi("OtherPlatformOperators"), nsmap=NSMAP)
+            for other in listed:
+                _other_operator(wrapper, other)
+            xml.write(wrapper)
+        for seller in sellers:
+            xml.write(reportable_seller_element(seller))
 
 
 def dpi_bytes(

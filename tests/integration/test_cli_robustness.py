@@ -103,6 +103,22 @@ INVOCATIONS: dict[str, tuple[Invocation, ...]] = {
     "keys generate": (Invocation(("BE", "--keys-dir", "{tmp}/keys"), bad=(("BE", "--days", "0"),)),),
     "keys import": (Invocation(("LU", "{garbage}", "{garbage}"), bad=(("L-U", "{garbage}", "{garbage}"),)),),
     "keys list": (Invocation(),),
+    "outbound cut": (
+        Invocation(
+            ("--period", "2025"), bad=(("--period", "soon"), ("--period", "2025", "--partner", "N-L"))
+        ),
+        Invocation(("--period", "2025", "--partner", "nl", "--json")),
+    ),
+    "outbound list": (
+        Invocation(bad=(("--limit", "0"), ("--partner", "Netherlands"))),
+        Invocation(("--partner", "LU", "--json")),
+    ),
+    "outbound send": (
+        Invocation(bad=(("--message", "first"), ("--partner", "N-L"))),
+        Invocation(("--partner", "NL", "--message", "1", "--json")),
+    ),
+    "outbound resend": (Invocation(("1",), bad=((),)), Invocation(("BE2025NL0000", "--json"))),
+    "outbound show": (Invocation(("1",), bad=((),)), Invocation(("BE2025NL0000", "--json"))),
     "packet create": (
         Invocation(("{document}", "--to", "LU", "--out", "{tmp}/out"), bad=(("{document}",),)),
     ),
@@ -139,6 +155,21 @@ INVOCATIONS: dict[str, tuple[Invocation, ...]] = {
     "status": (
         Invocation(("--broker-timeout", "1"), bad=(("--interval", "0"), ("--since", "tomorrowish"))),
         Invocation(("--broker-timeout", "1", "--since", "24h", "--json")),
+    ),
+    "submissions": (
+        Invocation(
+            creates_store=True,
+            service=True,
+            skip=ALL_SCENARIOS - {"unknown_url_scheme", "bad_options"},
+            why_skipped="a service like `run`: it waits for a broker or database that is down and serves "
+            "until SIGTERM when both are up (tests/submissions/test_service.py)",
+        ),
+    ),
+    "submit": (
+        Invocation(("{document}",), bad=(("{tmp}/missing.xml",),)),
+        Invocation(
+            ("{document}", "--institution", "0403019261", "--json"), bad=(("{document}", "--institution"),)
+        ),
     ),
     "users add": (
         Invocation(("ana", "--role", "analyst"), bad=(("ana",), ("ana", "--role", "boss"))),

@@ -110,12 +110,24 @@ def _unreadable_birth(party: Party) -> Party:
     return replace(party, birth_date=None, birth_date_unreadable=True)
 
 
-def _domestic() -> tuple[Record, ...]:
-    """A Belgian institution's file about a holder resident elsewhere, as it reports to its own authority."""
-    return (
-        reporting_fi("BE2025-FI1", countries=(HOME,)),
-        account_report("BE2025-AR1", holder=person(countries=("DE",))),
+BE_ENTERPRISE = "0403019261"  # a Belgian enterprise number whose check digits hold
+GIIN = "98Q96B.00000.LE.056"
+
+
+def _domestic_fi(*ins: TIN, countries: tuple[str, ...] = (HOME,)) -> Record:
+    """A Belgian institution as the domestic submission rules (98301-98304) want it."""
+    return replace(
+        reporting_fi("BE2025-FI1", countries=countries), ins=ins or (TIN(BE_ENTERPRISE, issued_by=HOME),)
     )
+
+
+def _domestic(fi: Record | None = None) -> tuple[Record, ...]:
+    """A Belgian institution's file about a holder resident elsewhere, as it reports to its own authority."""
+    return (fi or _domestic_fi(), account_report("BE2025-AR1", holder=person(countries=("DE",))))
+
+
+def _domestic_header(institution: str | None = BE_ENTERPRISE) -> MessageHeader:
+    return replace(header(transmitting=HOME, message_ref_id="BE-2025-000001"), sending_company_in=institution)
 
 
 NL_GIIN, LU_GIIN = "000000.00000.TA.528", "000000.00000.TA.442"
@@ -150,7 +162,7 @@ CASES: list[Case] = [
     Case(
         50008,
         Scenario(_file(), header(message_ref_id="LU-2025-000001")),
-        Scenario(_domestic(), header(transmitting=HOME, message_ref_id="BE-2025-000001")),
+        Scenario(_domestic(), _domestic_header()),
         name="not-for-a-domestic-file",
     ),
     Case(
@@ -628,5 +640,32 @@ CASES += [
         Scenario((cbc.entity(), cbc.report()), replace(cbc.header(), receiving_countries=("NL", "FR"))),
         Scenario((cbc.entity(), cbc.report()), replace(cbc.header(), receiving_countries=("NL", "BE"))),
         name="cbc-several-receivers",
+    ),
+]
+
+# ------------------------------------------------------------------ domestic submissions (98301-98304)
+
+CASES += [
+    Case(98301, Scenario(_domestic(), _domestic_header(None)), Scenario(_domestic(), _domestic_header())),
+    Case(
+        98302,
+        Scenario(_domestic(_domestic_fi(TIN("B000001", issued_by="LU"))), _domestic_header()),
+        Scenario(_domestic(_domestic_fi(TIN(GIIN, issued_by="US", in_type="GIIN"))), _domestic_header()),
+    ),
+    Case(
+        98303,
+        Scenario(
+            _domestic(_domestic_fi(TIN(BE_ENTERPRISE, issued_by=HOME), TIN("98Q96B-00000", in_type="GIIN"))),
+            _domestic_header(),
+        ),
+        Scenario(
+            _domestic(_domestic_fi(TIN(BE_ENTERPRISE, issued_by=HOME), TIN(GIIN, in_type="GIIN"))),
+            _domestic_header(),
+        ),
+    ),
+    Case(
+        98304,
+        Scenario(_domestic(_domestic_fi(TIN("0403019262", issued_by=HOME))), _domestic_header()),
+        Scenario(_domestic(_domestic_fi(TIN("BE 0403.019.261", issued_by=HOME))), _domestic_header()),
     ),
 ]

@@ -17,7 +17,10 @@ def test_rules_json_lists_every_declaration(capsys: pytest.CaptureFixture[str]) 
     rules = listed["rules"]
     assert [rule["code"] for rule in rules] == [rule.code for rule in RULES]
     for rule in rules:
-        assert rule["level"] == ("file" if rule["code"] < 60000 else "record")
+        # A domestic submission that does not say which institution sends it is refused (98301, 98302).
+        assert rule["level"] == (
+            "file" if rule["code"] < 60000 or rule["code"] in (98301, 98302) else "record"
+        )
         assert rule["rule"].endswith(".") and rule["reference"] and rule["formats"]
     by_code = {rule["code"]: rule for rule in rules}
     assert by_code[60017]["formats"] == ["crs 3.0"]

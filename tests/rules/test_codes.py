@@ -40,4 +40,5 @@ def test_the_rules_cover_the_receivers_codes() -> None:
     receivers_codes = {50004, *range(50008, 50013), *range(60000, 60024), *range(80000, 80016), 98001, 98002}
     receivers_codes |= set(range(98101, 98108))  # DPI's own checks (exchange/validation/rules/dpi.py)
     receivers_codes |= set(range(98201, 98205))  # CbC's (exchange/validation/rules/cbc.py)
+    receivers_codes |= set(range(98301, 98305))  # domestic submissions' (exchange/submissions/rules.py)
     assert {rule.code for rule in RULES} == receivers_codes

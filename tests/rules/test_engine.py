@@ -4,9 +4,10 @@ correction chains followed within the file."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from itertools import islice
 
-from exchange.records import Record, StreamItem
+from exchange.records import TIN, Record, StreamItem
 from exchange.states import DocState, RecordKind
 from exchange.validation.findings import Finding
 from exchange.validation.rules import MemoryHistory, RuleEngine
@@ -136,9 +137,9 @@ def test_fatca_takes_the_message_mode_from_its_first_record() -> None:
 
 
 def test_a_domestic_file_has_no_residence_rule() -> None:
-    domestic = header(transmitting="BE", receiving="BE")
+    domestic = replace(header(transmitting="BE", receiving="BE"), sending_company_in="0403019261")
     stream = (
-        reporting_fi("BE2025-FI1", countries=("BE",)),
+        replace(reporting_fi("BE2025-FI1", countries=("BE",)), ins=(TIN("0403019261", issued_by="BE"),)),
         account_report("BE2025-AR1", holder=person(countries=("DE",))),
     )
     items = RuleEngine().run(domestic, stream, receiver=RECEIVER, today=TODAY)

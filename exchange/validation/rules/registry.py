@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from exchange.submissions import rules as submission
 from exchange.validation.rules import cbc, corrections, crs_accounts, crs_v3, domestic, dpi, message
 from exchange.validation.rules.declarations import Rule
 
@@ -15,6 +16,7 @@ RULES: tuple[Rule, ...] = tuple(
             *domestic.RULES,
             *dpi.RULES,
             *cbc.RULES,
+            *submission.RULES,
         ),
         key=lambda rule: rule.code,
     )

@@ -1,0 +1,54 @@
+"""The answer to a domestic institution: the CRS status message of its file, signed with our key.
+
+Not encrypted: an institution has no certificate registered with us as a partner has, and the channel
+it reads (`exchange.submissions.answers`, keyed by the institution) is the home network's. The signature
+(enveloping, as in a CTS payload) lets it show that the verdict is ours. Built inside the store's
+transaction like a partner's answer, so a redelivered submission is answered with the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+
+from crypto.dsig_sign import sign_enveloping
+from crypto.keyring import Keyring
+from exchange.settings import Settings
+from exchange.status import OriginalMessage, build_status_message, new_message_ref_id, profile_for, to_bytes
+from exchange.store import StatusDraft, Verdict
+
+
+class SubmissionAnswer:
+    """A `StatusBuilder` for a submission: the verdict in, the signed status message out."""
+
+    def __init__(self, settings: Settings, keyring: Keyring, sender_file_id: str) -> None:
+        self.settings = settings
+        self.keyring = keyring
+        self.sender_file_id = sender_file_id
+
+    def __call__(self, verdict: Verdict) -> StatusDraft:
+        home = self.settings.home_jurisdiction
+        header = verdict.header
+        now = datetime.now(UTC)
+        message_ref_id = new_message_ref_id(home, home, now)
+        original = OriginalMessage(
+            message_ref_id=header.message_ref_id if header and header.message_ref_id else self.sender_file_id,
+            sender=home,
+            uncompressed_size_kb=None
+            if verdict.packet.payload_size is None
+            else verdict.packet.payload_size // 1024,
+        )
+        # As for a partner: a rejected file is told its file errors only.
+        findings = verdict.findings if verdict.accepted else [f for f in verdict.findings if f.rejects_file]
+        profile = profile_for(header.format_name if header else None)
+        message = build_status_message(
+            original, findings, home=home, message_ref_id=message_ref_id, timestamp=now, profile=profile
+        )
+        return StatusDraft(message_ref_id=message_ref_id, content=self._sign(to_bytes(message)))
+
+    def _sign(self, document: bytes) -> bytes:
+        pair = self.keyring.signing_pair(self.settings.home_jurisdiction)
+        assert pair.certificate is not None  # signing_pair only returns a pair with a valid certificate
+        signed = io.BytesIO()
+        sign_enveloping(io.BytesIO(document), signed, pair.private_key, pair.certificate)
+        return signed.getvalue()

@@ -1,0 +1,154 @@
+"""Sending through the real broker: each message as a CTS packet on the outbound topic, keyed by the
+partner, that the partner's own pipeline opens and accepts; a crash (SIGKILL) between packaging,
+publishing and recording sends the same bytes again at most; a resend is a new packet. On SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from consumers.faults import FAULT_ENV, FaultPoint
+from crypto.provision import AuthorityFolders
+from exchange import db
+from exchange.outbound.cut import cut
+from exchange.outbound.models import OutboundMessage
+from exchange.pipeline import Pipeline
+from exchange.settings import Settings
+from exchange.submissions.process import Submissions
+from tests.kafka_helpers import read_topic
+from tests.submissions.conftest import report, submission
+
+EXCHANGE = str(Path(sys.executable).parent / "exchange")
+REPO_ROOT = Path(__file__).resolve().parents[2]
+_ENVIRONMENT = (
+    "database_url",
+    "data_dir",
+    "keys_dir",
+    "partners_dir",
+    "kafka_bootstrap_servers",
+    "topic_inbound",
+    "topic_status",
+    "topic_dlq",
+    "topic_flags",
+    "topic_submissions",
+    "topic_submission_answers",
+    "topic_outbound",
+    "topic_partitions",
+)
+
+
+def _on_own_topics(settings: Settings, servers: str) -> Settings:
+    run = uuid.uuid4().hex[:8]
+    topics = ("inbound", "status", "dlq", "flags", "submissions", "submission_answers", "outbound")
+    return settings.model_copy(
+        update={
+            "kafka_bootstrap_servers": servers,
+            "topic_partitions": 2,
+            **{f"topic_{name}": f"{name}-{run}" for name in topics},
+        }
+    )
+
+
+def _send(
+    settings: Settings, *args: str, fault: FaultPoint | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`exchange outbound send` as its own process, killed at `fault` if given."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("EXCHANGE_")}
+    env.update({f"EXCHANGE_{name.upper()}": str(getattr(settings, name)) for name in _ENVIRONMENT})
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    if fault is not None:
+        env[FAULT_ENV] = fault.value
+    return subprocess.run(
+        [EXCHANGE, "outbound", "send", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _published(settings: Settings, expected: int) -> list[tuple[str, bytes]]:
+    records = asyncio.run(
+        read_topic(settings.kafka_bootstrap_servers, settings.topic_outbound, expected + 1, 4)
+    )
+    return [(record.key.decode(), record.value) for record in records]
+
+
+def _stored(engine: Engine) -> list[tuple[str, bytes | None, bool]]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(OutboundMessage.partner, OutboundMessage.packet, OutboundMessage.sent_at).order_by(
+                OutboundMessage.id
+            )
+        ).all()
+    return [(row.partner, row.packet, row.sent_at is not None) for row in rows]
+
+
+@pytest.fixture
+def cut_for_nl(be_settings: Settings, db_engine: Engine, kafka_bootstrap: str) -> Settings:
+    settings = _on_own_topics(be_settings, kafka_bootstrap)
+    Submissions(settings, db_engine).process(submission(report("BE2025-0403019261-AR1", "NL")))
+    assert [m.partner for m in cut(db_engine, settings, 2025)] == ["NL"]
+    return settings
+
+
+def test_the_partner_opens_and_accepts_what_we_send(
+    cut_for_nl: Settings, db_engine: Engine, authorities: dict[str, AuthorityFolders], tmp_path: Path
+) -> None:
+    sent = _send(cut_for_nl, "--json")
+    assert sent.returncode == 0, sent.stderr
+    [(key, packet)] = _published(cut_for_nl, 1)
+    assert key == "NL" and _stored(db_engine) == [("NL", packet, True)]
+    nl = authorities["NL"]
+    nl_settings = Settings(
+        home_jurisdiction="NL", data_dir=tmp_path / "nl", keys_dir=nl.keys_dir, partners_dir=nl.partners_dir
+    )
+    nl_engine = db.create_db_engine(nl_settings.effective_database_url)
+    db.upgrade(nl_engine)
+    try:
+        result = Pipeline(nl_settings, nl_engine).process(packet)
+    finally:
+        nl_engine.dispose()
+    assert result.outcome is not None and result.outcome.outcome.value == "accepted", result.to_dict()
+    assert result.answer_to == "BE"
+    assert _send(cut_for_nl).stdout.strip() == "nothing to send"
+
+
+@pytest.mark.parametrize("fault", [FaultPoint.AFTER_OUTBOUND_PACKAGE, FaultPoint.AFTER_OUTBOUND_PUBLISH])
+def test_a_crash_at_any_step_sends_the_same_bytes_again_at_most(
+    cut_for_nl: Settings, db_engine: Engine, fault: FaultPoint
+) -> None:
+    killed = _send(cut_for_nl, fault=fault)
+    assert killed.returncode == -9, killed.stderr
+    [(_, packet, sent)] = _stored(db_engine)
+    assert packet is not None and not sent  # packaged and kept; not recorded as sent
+    assert _send(cut_for_nl).returncode == 0
+    published = _published(cut_for_nl, 2)
+    assert {value for _, value in published} == {packet}  # once, or twice the very same bytes
+    assert len(published) == (2 if fault is FaultPoint.AFTER_OUTBOUND_PUBLISH else 1)
+    assert _stored(db_engine) == [("NL", packet, True)]
+
+
+def test_a_resend_is_a_new_transmission_of_the_same_message(cut_for_nl: Settings, db_engine: Engine) -> None:
+    assert _send(cut_for_nl).returncode == 0
+    [(_, first, _)] = _stored(db_engine)
+    with db_engine.connect() as connection:
+        reference = connection.execute(select(OutboundMessage.message_ref_id)).scalar_one()
+    env = {name: value for name, value in os.environ.items() if not name.startswith("EXCHANGE_")}
+    env.update({f"EXCHANGE_{name.upper()}": str(getattr(cut_for_nl, name)) for name in _ENVIRONMENT})
+    again = subprocess.run(
+        [EXCHANGE, "outbound", "resend", reference], env=env, capture_output=True, text=True, check=False
+    )
+    assert again.returncode == 0, again.stderr
+    [(_, second, sent)] = _stored(db_engine)
+    assert sent and second is not None and second != first
+    assert [value for _, value in _published(cut_for_nl, 2)] == [first, second]
