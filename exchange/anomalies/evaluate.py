@@ -46,6 +46,7 @@ from exchange.anomalies.scopes import ScopeBatch, Worklist, worklist
 from exchange.anomalies.scores import RiskScore, refresh_risk
 from exchange.anomalies.taxpayer_facts import taxpayer_year_facts
 from exchange.anomalies.transaction import evaluation_transaction, lock_taxpayer_buckets, taxpayer_bucket
+from exchange.collector import collector_paused
 from exchange.logs import get_logger
 from exchange.reconcile.db_source import chunked
 from exchange.settings import Settings
@@ -149,7 +150,8 @@ def evaluate_file(
     """(Re)evaluate the flags of everything a stored, reconciled file touches; return the changes: the
     events themselves when there are at most `keep_events`, else where they are in the outbox."""
     started = time.monotonic()
-    changes, batches = _evaluate(engine, settings, file_id, batch_size, keep_events)
+    with collector_paused():
+        changes, batches = _evaluate(engine, settings, file_id, batch_size, keep_events)
     log.info(
         "file flagged",
         file_id=file_id,
@@ -169,7 +171,8 @@ def evaluate_all(
 ) -> FlagChanges:
     """Evaluate every scope of the store: after a registry update and rematch, or a change of thresholds."""
     started = time.monotonic()
-    changes, batches = _evaluate(engine, settings, None, batch_size, keep_events)
+    with collector_paused():
+        changes, batches = _evaluate(engine, settings, None, batch_size, keep_events)
     log.info(
         "store flagged", **changes.counts(), batches=batches, seconds=round(time.monotonic() - started, 3)
     )
