@@ -278,7 +278,7 @@ class _Outbox:
         drafts = [_event(event, flag, scores, self.file_id, self.now) for event, flag in changed]
         ids = list(
             self.connection.execute(
-                insert(FlagEventRow).returning(FlagEventRow.id, sort_by_parameter_order=True),
+                insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True),
                 outbox_rows(drafts),
             ).scalars()
         )

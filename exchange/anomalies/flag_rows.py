@@ -191,7 +191,8 @@ def compare(
     return changes
 
 
-_INSERT = insert(Flag).returning(Flag.id, sort_by_parameter_order=True)
+# Through the table, not the mapped class: the ORM bulk insert inspects a mapping per row.
+_INSERT = insert(_FLAG).returning(_FLAG.c.id, sort_by_parameter_order=True)
 
 
 def _update(*names: str) -> Any:
