@@ -50,6 +50,7 @@ import pandas as pd
 from sqlalchemy import Connection, select
 
 from exchange import db
+from exchange.collector import collector_paused
 from exchange.reconcile.blocking import RULES, registry_keys
 from exchange.reconcile.db_source import DatabaseSource, chunked, load_profiles
 from exchange.reconcile.decisions import Decision, DecisionKind, MatchPolicy
@@ -428,7 +429,7 @@ def phase_link(url: str, work: Path, memory: bool) -> None:
             source = _memory_index(connection) if memory else DatabaseSource(connection, "BE")
         matcher = Matcher(source, product_policy(), trained_models(connection))
         decisions: list[Decision] = []
-        with timed() as match:
+        with timed() as match, collector_paused():  # as reconcile_file matches
             for start in range(0, len(queries), BATCH_PARTIES):
                 decisions += matcher.match(queries[start : start + BATCH_PARTIES])
         result["rss_mb"] = _rss_mb()

@@ -47,6 +47,7 @@ from exchange.anomalies.scopes import ScopeBatch, Worklist, worklist
 from exchange.anomalies.scores import RiskScore, refresh_risk
 from exchange.anomalies.taxpayer_facts import taxpayer_year_facts
 from exchange.anomalies.transaction import evaluation_transaction, lock_taxpayer_buckets, taxpayer_bucket
+from exchange.collector import collector_paused
 from exchange.logs import get_logger
 from exchange.reconcile.db_source import chunked
 from exchange.settings import Settings
@@ -150,7 +151,8 @@ def evaluate_file(
     """(Re)evaluate the flags of everything a stored, reconciled file touches; return the changes: the
     events themselves when there are at most `keep_events`, else where they are in the outbox."""
     started = time.monotonic()
-    changes, batches = _evaluate(engine, settings, file_id, batch_size, keep_events)
+    with collector_paused():
+        changes, batches = _evaluate(engine, settings, file_id, batch_size, keep_events)
     log.info(
         "file flagged",
         file_id=file_id,
@@ -170,7 +172,8 @@ def evaluate_all(
 ) -> FlagChanges:
     """Evaluate every scope of the store: after a registry update and rematch, or a change of thresholds."""
     started = time.monotonic()
-    changes, batches = _evaluate(engine, settings, None, batch_size, keep_events)
+    with collector_paused():
+        changes, batches = _evaluate(engine, settings, None, batch_size, keep_events)
     log.info(
         "store flagged", **changes.counts(), batches=batches, seconds=round(time.monotonic() - started, 3)
     )
@@ -279,7 +282,7 @@ class _Outbox:
         drafts = [_event(event, flag, scores, self.file_id, self.now) for event, flag in changed]
         ids = list(
             self.connection.execute(
-                insert(FlagEventRow).returning(FlagEventRow.id, sort_by_parameter_order=True),
+                insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True),
                 outbox_rows(drafts),
             ).scalars()
         )

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from exchange.anomalies.declarations import Severity
@@ -21,6 +21,9 @@ from exchange.anomalies.models import Flag, TaxpayerRisk
 from exchange.reconcile.db_source import chunked
 
 _SEVERITY_ORDER = [Severity.LOW.value, Severity.MEDIUM.value, Severity.HIGH.value]
+
+# Scores are written through the table: the ORM bulk insert inspects a mapping per row.
+_RISK: Table = TaxpayerRisk.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +82,7 @@ def refresh_risk(
             if s.flags
         ]
         if rows:
-            connection.execute(insert(TaxpayerRisk), rows)
+            connection.execute(insert(_RISK), rows)
     return scores
 
 

@@ -28,6 +28,7 @@ from crypto import (
     open_packet,
 )
 from exchange.anomalies import FlagEvent, evaluate_file, mark_published, pending_events
+from exchange.collector import collector_paused
 from exchange.errors import ServiceUnavailableError
 from exchange.logs import get_logger
 from exchange.pipeline.answer import StatusAnswer, answer_filename, answerable_country
@@ -176,7 +177,8 @@ class Pipeline:
             log.warning("packet refused", reason=str(exc))
             return PipelineResult(sha256="", size=packet_size(source), dead_letter=str(exc))
         try:
-            result = self._replay(sha256, size) or self._process_new(source, sha256, size)
+            with collector_paused():  # the whole file's rows: see exchange/collector.py
+                result = self._replay(sha256, size) or self._process_new(source, sha256, size)
         except DBAPIError as exc:
             if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
                 # Nothing was committed: the caller retries the same packet once the database is back.

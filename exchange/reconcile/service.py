@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, Table, delete, insert, select
 
+from exchange.collector import collector_paused
 from exchange.errors import ExchangeError
 from exchange.logs import get_logger
 from exchange.reconcile.awaiting import registry_loaded
@@ -67,6 +68,10 @@ _NAME = PartyNameRow.__table__.c
 _TIN = PartyTinRow.__table__.c
 _ADDRESS = PartyAddressRow.__table__.c
 _REPORT = AccountReportRow.__table__.c
+# Decisions are written through the table, not the mapped class: the ORM's bulk insert builds and
+# inspects a mapping per row, which cost a sixth of reconciliation's time.
+_MATCH_TABLE: Table = PartyMatch.__table__  # type: ignore[assignment]
+_MATCH = _MATCH_TABLE.c
 
 
 def _party_pages(connection: Connection, file_id: int) -> Iterator[list[tuple[int, Party]]]:
@@ -164,7 +169,7 @@ def _store(
         _row(file_id, party_id, d, now, matcher.version(queries[d.ref].profile.kind))
         for (party_id, _), d in zip(batch, decisions, strict=True)
     ]
-    connection.execute(insert(PartyMatch), rows)
+    connection.execute(insert(_MATCH_TABLE), rows)
     return Counter(d.kind.value for d in decisions)
 
 
@@ -174,8 +179,8 @@ def reconcile_file(engine: Engine, file_id: int, settings: Settings) -> Reconcil
     started = time.monotonic()
     summary = ReconcileSummary(files=1)
     home = settings.home_jurisdiction
-    with engine.begin() as connection:
-        connection.execute(delete(PartyMatch).where(PartyMatch.file_id == file_id))
+    with collector_paused(), engine.begin() as connection:
+        connection.execute(delete(_MATCH_TABLE).where(_MATCH.file_id == file_id))
         if not registry_loaded(connection):
             summary.parties = _await_registry(connection, file_id)
             summary.decisions[DecisionKind.AWAITING.value] = summary.parties
@@ -207,7 +212,7 @@ def _await_registry(connection: Connection, file_id: int) -> int:
     now = datetime.now(UTC)
     count = 0
     for batch in chunked(parties.all(), BATCH_PARTIES):
-        connection.execute(insert(PartyMatch), [_row(file_id, party, waiting, now) for party in batch])
+        connection.execute(insert(_MATCH_TABLE), [_row(file_id, party, waiting, now) for party in batch])
         count += len(batch)
     return count
 
