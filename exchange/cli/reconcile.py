@@ -92,6 +92,8 @@ def reconcile_command(
             notice = registry_notice(connection)
     finally:
         engine.dispose()
-    emit({**summary.to_dict(), **sellers_and_entities}, as_json, _human)
+    # Only when there were DPI or CbC files: the summary of a CRS store stays as it was.
+    extra = {kind: counts for kind, counts in sellers_and_entities.items() if counts}
+    emit({**summary.to_dict(), **extra}, as_json, _human)
     if notice is not None:
         click.echo(f"warning: {notice}", err=True)
