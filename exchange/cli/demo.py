@@ -56,7 +56,8 @@ def _flag_lines(flags: dict[str, Any]) -> list[str]:
     for example in flags["examples"]:
         lines.append(
             f"  e.g. flag {example['flag_id']}: {example['code']} {example['name']}, "
-            f"from {example['sender']}, "
+            # A taxpayer-year flag (PF02, PF04) can draw on several senders' files and so names none.
+            f"from {example['sender'] or 'several senders'}, "
             + (f"taxpayer #{example['taxpayer_id']}" if example["taxpayer_id"] else "no taxpayer found")
             + (f", {example['amount']}" if example["amount"] else "")
         )
