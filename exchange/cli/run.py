@@ -6,7 +6,8 @@ import asyncio
 import logging
 import os
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
 import click
 from sqlalchemy import Engine
@@ -23,6 +24,7 @@ from exchange.settings import Settings, mask_url
 if TYPE_CHECKING:
     from consumers.faults import FaultInjector
     from consumers.messages import PacketHandler
+    from consumers.service import ServeOutcome
 
 log = get_logger(__name__)
 
@@ -47,11 +49,18 @@ def run_command(context: CliContext, no_migrate: bool) -> None:
     ReceivingContext.from_settings(settings)  # keys or certificates unusable on disk: one line, no start
     faults = FaultInjector.from_environment()
     engine = db.create_db_engine(settings.effective_database_url)
+    serve_until_stopped(
+        engine,
+        serve(settings, lambda: _prepare(settings, engine, faults, no_migrate), faults=faults),
+        "exchange run",
+    )
+
+
+def serve_until_stopped(engine: Engine, service: Coroutine[Any, Any, ServeOutcome], name: str) -> None:
+    """Runs a consuming service (`exchange run`, `exchange submissions`) until it stops."""
     try:
-        outcome = asyncio.run(
-            serve(settings, lambda: _prepare(settings, engine, faults, no_migrate), faults=faults)
-        )
-        log.info("exchange run finished", files=outcome.files)
+        outcome = asyncio.run(service)
+        log.info(f"{name} finished", files=outcome.files)
     except BaseException:
         engine.dispose()
         raise

@@ -8,9 +8,6 @@ the answers topic, keyed by it.
 from __future__ import annotations
 
 import asyncio
-import logging
-import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -113,33 +110,24 @@ def submissions_command(context: CliContext, no_migrate: bool) -> None:
     from consumers.admin import submission_topics
     from consumers.faults import FaultInjector
     from consumers.service import serve
+    from exchange.cli.run import serve_until_stopped
 
     settings = context.settings
     _require_signing_key(settings)
     faults = FaultInjector.from_environment()
     engine = db.create_db_engine(settings.effective_database_url)
-    try:
-        outcome = asyncio.run(
-            serve(
-                settings,
-                lambda: _prepare(settings, engine, no_migrate),
-                faults=faults,
-                topic=settings.topic_submissions,
-                group_id=settings.submissions_consumer_group,
-                topics=submission_topics(settings),
-            )
-        )
-        log.info("exchange submissions finished", files=outcome.files)
-    except BaseException:
-        engine.dispose()
-        raise
-    if outcome.left_work_behind:
-        # As `exchange run`: a file abandoned by the stop still runs in a daemon thread; exit without it.
-        logging.shutdown()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0)
-    engine.dispose()
+    serve_until_stopped(
+        engine,
+        serve(
+            settings,
+            lambda: _prepare(settings, engine, no_migrate),
+            faults=faults,
+            topic=settings.topic_submissions,
+            group_id=settings.submissions_consumer_group,
+            topics=submission_topics(settings),
+        ),
+        "exchange submissions",
+    )
 
 
 def _require_signing_key(settings: Settings) -> None:
