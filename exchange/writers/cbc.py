@@ -24,6 +24,7 @@ from exchange.records import (
     ReportingFI,
 )
 from exchange.writers.message import Vocabulary, doc_spec, document
+from exchange.writers.message import address as write_address
 
 CBC = "urn:oecd:ties:cbc:v2"
 STF = "urn:oecd:ties:cbcstf:v5"
@@ -48,22 +49,6 @@ def _child(parent: etree._Element, name: str, text: str | None, **attributes: st
     return element
 
 
-def _address(parent: etree._Element, address: Address) -> None:
-    element = _child(parent, "Address", None, legalAddressType=address.legal_address_type)
-    _child(element, "CountryCode", address.country_code)
-    if address.fix is not None:
-        fix = _child(element, "AddressFix", None)
-        for name, value in (
-            ("Street", address.fix.street),
-            ("PostCode", address.fix.post_code),
-            ("City", address.fix.city),
-        ):
-            if value is not None:
-                _child(fix, name, value)
-    if address.free is not None or address.fix is None:
-        _child(element, "AddressFree", address.free or "")
-
-
 def _organisation(
     element: etree._Element,
     countries: Iterable[str],
@@ -84,7 +69,7 @@ def _organisation(
     for name in names:
         _child(element, "Name", name.full or "")
     for address in addresses:
-        _address(element, address)
+        write_address(element, address, CBC, CBC)
 
 
 def reporting_entity_element(entity: ReportingFI) -> etree._Element:

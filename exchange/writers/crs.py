@@ -24,6 +24,7 @@ from exchange.records import (
     ReportingFI,
 )
 from exchange.writers.message import Vocabulary, doc_spec, document
+from exchange.writers.message import address as write_address
 from exchange.writers.message import child as _child
 
 CRS = "urn:oecd:ties:crs:v2"
@@ -63,29 +64,6 @@ def _amount(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.01'))}"
 
 
-def _address(parent: etree._Element, address: Address) -> None:
-    element = _child(parent, _crs("Address"), None, legalAddressType=address.legal_address_type)
-    _child(element, _cfc("CountryCode"), address.country_code)
-    if address.fix is not None:
-        fix = _child(element, _cfc("AddressFix"), None)
-        parts = address.fix
-        for tag, value in (
-            ("Street", parts.street),
-            ("BuildingIdentifier", parts.building_identifier),
-            ("SuiteIdentifier", parts.suite_identifier),
-            ("FloorIdentifier", parts.floor_identifier),
-            ("DistrictName", parts.district_name),
-            ("POB", parts.pob),
-            ("PostCode", parts.post_code),
-            ("City", parts.city),
-            ("CountrySubentity", parts.country_subentity),
-        ):
-            if value is not None:
-                _child(fix, _cfc(tag), value)
-    if address.free is not None or address.fix is None:
-        _child(element, _cfc("AddressFree"), address.free or "")
-
-
 def _person_name(parent: etree._Element, name: Name) -> None:
     element = _child(parent, _crs("Name"), None, nameType=name.name_type)
     if name.preceding_title:
@@ -115,7 +93,7 @@ def _individual(parent: etree._Element, tag: str, party: Party) -> etree._Elemen
     for name in party.names:
         _person_name(element, name)
     for address in party.addresses:
-        _address(element, address)
+        write_address(element, address, CRS, CFC)
     for nationality in party.nationalities:
         _child(element, _crs("Nationality"), nationality)
     if party.birth_date or party.birth_city or party.birth_country_code:
@@ -146,7 +124,7 @@ def _organisation(
     for name in names:
         _child(element, _crs("Name"), name.full or "", nameType=name.name_type)
     for address in addresses:
-        _address(element, address)
+        write_address(element, address, CRS, CFC)
     return element
 
 

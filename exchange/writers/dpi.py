@@ -28,6 +28,7 @@ from exchange.records import (
     ReportingFI,
 )
 from exchange.writers.message import Vocabulary, doc_spec, document
+from exchange.writers.message import address as write_address
 
 DPI = "urn:oecd:ties:dpi:v1"
 STF = "urn:oecd:ties:dpistf:v1"
@@ -69,29 +70,6 @@ def _tin(parent: etree._Element, tin: TIN, name: str = "TIN") -> None:
         _child(parent, "TIN", tin.value, issuedBy=tin.issued_by, unknown=unknown)
 
 
-def _address(parent: etree._Element, address: Address) -> None:
-    element = _child(parent, "Address", None, legalAddressType=address.legal_address_type)
-    _child(element, "CountryCode", address.country_code)
-    if address.fix is not None:
-        fix = _child(element, "AddressFix", None)
-        parts = address.fix
-        for name, value in (
-            ("Street", parts.street),
-            ("BuildingIdentifier", parts.building_identifier),
-            ("SuiteIdentifier", parts.suite_identifier),
-            ("FloorIdentifier", parts.floor_identifier),
-            ("DistrictName", parts.district_name),
-            ("POB", parts.pob),
-            ("PostCode", parts.post_code),
-            ("City", parts.city),
-            ("CountrySubentity", parts.country_subentity),
-        ):
-            if value is not None:
-                _child(fix, name, value)
-    if address.free is not None or address.fix is None:
-        _child(element, "AddressFree", address.free or "")
-
-
 def _entity(
     element: etree._Element,
     countries: Iterable[str],
@@ -120,7 +98,7 @@ def _entity(
     for business_name in business_names:
         _child(element, "PlatformBusinessName", business_name)
     for address in addresses:
-        _address(element, address)
+        write_address(element, address, DPI, DPI)
     if nexus:
         _child(element, "Nexus", nexus)
     if assumed_reporting is not None:
@@ -153,7 +131,7 @@ def _other_operator(parent: etree._Element, operator: OtherPlatformOperator) -> 
     for tin in operator.tins or (TIN("", unknown=True),):
         _tin(element, tin)
     _child(element, "Name", operator.name or "")
-    _address(element, operator.address or Address(country_code="XX", free="unknown"))
+    write_address(element, operator.address or Address(country_code="XX", free="unknown"), DPI, DPI)
     doc_spec(element, operator.doc_spec, VOCABULARY)
 
 
@@ -176,7 +154,7 @@ def _individual(parent: etree._Element, party: Party, vat: str | None) -> None:
     for name in party.names:
         _person_name(element, name)
     for address in party.addresses:
-        _address(element, address)
+        write_address(element, address, DPI, DPI)
     for nationality in party.nationalities:
         _child(element, "Nationality", nationality)
     birth = _child(element, "BirthInfo", None)
@@ -255,7 +233,7 @@ def reportable_seller_element(seller: ReportableSeller) -> etree._Element:
         immovable = _child(activities, "ImmovableProperty", None)
         for listing in seller.listings:
             entry = _child(immovable, "PropertyListing", None)
-            _address(entry, listing.address)
+            write_address(entry, listing.address, DPI, DPI)
             if listing.land_registration_number:
                 _child(entry, "LandRegistrationNumber", listing.land_registration_number)
             _figures(entry, listing.figures)

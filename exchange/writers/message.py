@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
-from exchange.records import DocSpec, MessageHeader
+from exchange.records import Address, DocSpec, MessageHeader
 
 Writer = Any  # lxml's incremental writer has no public type
 
@@ -47,6 +47,32 @@ def child(parent: etree._Element, tag: str, text: str | None, **attributes: str 
     element = etree.SubElement(parent, tag, {k: v for k, v in attributes.items() if v is not None})
     element.text = text
     return element
+
+
+def address(parent: etree._Element, address: Address, namespace: str, parts: str) -> None:
+    """An Address with its CountryCode, AddressFix parts in the schemas' order (the ones given) and
+    AddressFree. `namespace` holds the Address element, `parts` its children: the format's own for DPI
+    and CbC, the common types' for CRS and FATCA."""
+    element = child(parent, f"{{{namespace}}}Address", None, legalAddressType=address.legal_address_type)
+    child(element, f"{{{parts}}}CountryCode", address.country_code)
+    if address.fix is not None:
+        fix = child(element, f"{{{parts}}}AddressFix", None)
+        given = address.fix
+        for name, value in (
+            ("Street", given.street),
+            ("BuildingIdentifier", given.building_identifier),
+            ("SuiteIdentifier", given.suite_identifier),
+            ("FloorIdentifier", given.floor_identifier),
+            ("DistrictName", given.district_name),
+            ("POB", given.pob),
+            ("PostCode", given.post_code),
+            ("City", given.city),
+            ("CountrySubentity", given.country_subentity),
+        ):
+            if value is not None:
+                child(fix, f"{{{parts}}}{name}", value)
+    if address.free is not None or address.fix is None:
+        child(element, f"{{{parts}}}AddressFree", address.free or "")
 
 
 def doc_spec(parent: etree._Element, spec: DocSpec, vocabulary: Vocabulary) -> None:
