@@ -125,11 +125,11 @@ def test_a_broker_restarted_empty_mid_file_gets_the_answer_on_recreated_topics(
 
     try:
         asyncio.run(scenario())
-        # The topics came back either when the runner reconnected or when the answer's publish found them
-        # missing (which of the two comes first depends on how fast the broker restarts); either way the
-        # answer is confirmed on a listed topic. test_an_acknowledgement_on_a_missing_topic_is_not_a_send
-        # holds the confirmation itself.
-        assert runner.metrics.topics_recreated._value.get() >= 2
+        # How the topics came back is not asserted: the runner recreates them when it reconnects or when an
+        # answer's publish finds them missing, but Tansu also creates a topic on a metadata request for it,
+        # which Kafka does not (auto-creation is off there), so a count would test Tansu. What holds on
+        # both: every answer is confirmed on a topic the broker lists
+        # (test_an_acknowledgement_on_a_missing_topic_is_not_a_send holds the confirmation itself).
         answers, stored = published_answers(settings, benelux), stored_answers(engine)
         assert set(answers) == set(stored) == {packets[0][0], packets[1][0]}
         for ref, copies in answers.items():
