@@ -44,6 +44,30 @@ def answerable_country(metadata: PacketMetadata, verdict_country: str | None = N
     return None
 
 
+def payload_kb(verdict: Verdict) -> int | None:
+    """The answered file's uncompressed size in KB, as the status message reports it."""
+    return None if verdict.packet.payload_size is None else verdict.packet.payload_size // 1024
+
+
+def verdict_status_document(
+    verdict: Verdict, home: str, original: OriginalMessage, communication_type: str | None = None
+) -> tuple[str, bytes]:
+    """The status message (its MessageRefId and bytes) telling `original`'s sender the file's verdict.
+
+    A rejected file is answered with its file errors only: record errors of a document that was not
+    accepted (or not even verified) would only mislead the sender.
+    """
+    now = datetime.now(UTC)
+    message_ref_id = new_message_ref_id(home, original.sender, now)
+    findings = verdict.findings if verdict.accepted else [f for f in verdict.findings if f.rejects_file]
+    header = verdict.header
+    profile = profile_for(header.format_name if header else None, communication_type)
+    message = build_status_message(
+        original, findings, home=home, message_ref_id=message_ref_id, timestamp=now, profile=profile
+    )
+    return message_ref_id, to_bytes(message)
+
+
 class StatusAnswer:
     """A `StatusBuilder` for the store: the verdict in, the encrypted status packet out."""
 
@@ -54,30 +78,22 @@ class StatusAnswer:
         self.trust = trust
 
     def __call__(self, verdict: Verdict) -> StatusDraft:
-        home = self.settings.home_jurisdiction
         header = verdict.header
         recipient = answerable_country(self.metadata, header.transmitting_country if header else None)
         if recipient is None:
             raise ValueError("no jurisdiction to answer")  # callers check `answerable_country` first
-        now = datetime.now(UTC)
-        message_ref_id = new_message_ref_id(home, recipient, now)
-        original = OriginalMessage(
-            message_ref_id=header.message_ref_id if header else self.metadata.sender_file_id,
-            sender=recipient,
-            cts_transmission_id=self.metadata.sender_file_id,
-            cts_sending_timestamp=self.metadata.created,
-            uncompressed_size_kb=None
-            if verdict.packet.payload_size is None
-            else verdict.packet.payload_size // 1024,
+        message_ref_id, document = verdict_status_document(
+            verdict,
+            self.settings.home_jurisdiction,
+            OriginalMessage(
+                message_ref_id=header.message_ref_id if header else self.metadata.sender_file_id,
+                sender=recipient,
+                cts_transmission_id=self.metadata.sender_file_id,
+                cts_sending_timestamp=self.metadata.created,
+                uncompressed_size_kb=payload_kb(verdict),
+            ),
+            self.metadata.communication_type,
         )
-        # A rejected file is answered with its file errors only: record errors of a document that was
-        # not accepted (or not even verified) would only mislead the sender.
-        findings = verdict.findings if verdict.accepted else [f for f in verdict.findings if f.rejects_file]
-        profile = profile_for(header.format_name if header else None, self.metadata.communication_type)
-        message = build_status_message(
-            original, findings, home=home, message_ref_id=message_ref_id, timestamp=now, profile=profile
-        )
-        document = to_bytes(message)
         return StatusDraft(message_ref_id=message_ref_id, content=self._seal(document, recipient))
 
     def _seal(self, document: bytes, recipient: str) -> bytes:

@@ -9,12 +9,12 @@ transaction like a partner's answer, so a redelivered submission is answered wit
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 
 from crypto.dsig_sign import sign_enveloping
 from crypto.keyring import Keyring
+from exchange.pipeline.answer import payload_kb, verdict_status_document
 from exchange.settings import Settings
-from exchange.status import OriginalMessage, build_status_message, new_message_ref_id, profile_for, to_bytes
+from exchange.status import OriginalMessage
 from exchange.store import StatusDraft, Verdict
 
 
@@ -29,22 +29,13 @@ class SubmissionAnswer:
     def __call__(self, verdict: Verdict) -> StatusDraft:
         home = self.settings.home_jurisdiction
         header = verdict.header
-        now = datetime.now(UTC)
-        message_ref_id = new_message_ref_id(home, home, now)
         original = OriginalMessage(
             message_ref_id=header.message_ref_id if header and header.message_ref_id else self.sender_file_id,
             sender=home,
-            uncompressed_size_kb=None
-            if verdict.packet.payload_size is None
-            else verdict.packet.payload_size // 1024,
+            uncompressed_size_kb=payload_kb(verdict),
         )
-        # As for a partner: a rejected file is told its file errors only.
-        findings = verdict.findings if verdict.accepted else [f for f in verdict.findings if f.rejects_file]
-        profile = profile_for(header.format_name if header else None)
-        message = build_status_message(
-            original, findings, home=home, message_ref_id=message_ref_id, timestamp=now, profile=profile
-        )
-        return StatusDraft(message_ref_id=message_ref_id, content=self._sign(to_bytes(message)))
+        message_ref_id, document = verdict_status_document(verdict, home, original)
+        return StatusDraft(message_ref_id=message_ref_id, content=self._sign(document))
 
     def _sign(self, document: bytes) -> bytes:
         pair = self.keyring.signing_pair(self.settings.home_jurisdiction)

@@ -16,7 +16,7 @@ from exchange.settings import Settings
 from exchange.store import FileOutcome, PacketInfo, store_file
 from exchange.store.files import register_file
 from exchange.validation.rules.store_history import StoreHistory
-from tests.submissions.conftest import authorities, be_settings  # noqa: F401  (fixtures)
+from tests.pipeline.conftest import be_settings, benelux  # noqa: F401  (fixtures)
 
 
 class Partner:

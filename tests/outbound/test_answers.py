@@ -57,10 +57,10 @@ def _nl_answer(nl: AuthorityFolders, original: str, findings: list[Finding], tmp
 
 
 def test_the_partners_own_answer_comes_back_as_accepted(
-    be_settings: Settings, db_engine: Engine, authorities: dict[str, AuthorityFolders], tmp_path: Path
+    be_settings: Settings, db_engine: Engine, benelux: dict[str, AuthorityFolders], tmp_path: Path
 ) -> None:
     message_id, _, _ = _sent_to_nl(be_settings, db_engine)
-    nl = authorities["NL"]
+    nl = benelux["NL"]
     nl_settings = Settings(
         home_jurisdiction="NL", data_dir=tmp_path / "nl", keys_dir=nl.keys_dir, partners_dir=nl.partners_dir
     )
@@ -79,11 +79,11 @@ def test_the_partners_own_answer_comes_back_as_accepted(
 
 
 def test_record_errors_come_back_to_the_submission_until_it_is_corrected(
-    be_settings: Settings, db_engine: Engine, authorities: dict[str, AuthorityFolders], tmp_path: Path
+    be_settings: Settings, db_engine: Engine, benelux: dict[str, AuthorityFolders], tmp_path: Path
 ) -> None:
     _, message_ref_id, ours = _sent_to_nl(be_settings, db_engine)
     error = Finding(code=60002, level="record", message="negative balance", doc_ref_ids=(ours[f"{AR}1"],))
-    answer = _nl_answer(authorities["NL"], message_ref_id, [error], tmp_path)
+    answer = _nl_answer(benelux["NL"], message_ref_id, [error], tmp_path)
     pipeline = Pipeline(be_settings, db_engine)
     assert pipeline.process(answer).disposition == "partner-answer"
     assert pipeline.process(answer).disposition == "partner-answer"  # a redelivery: stored once
@@ -103,10 +103,10 @@ def test_record_errors_come_back_to_the_submission_until_it_is_corrected(
 
 
 def test_a_rejection_is_stored_with_its_file_errors(
-    be_settings: Settings, db_engine: Engine, authorities: dict[str, AuthorityFolders], tmp_path: Path
+    be_settings: Settings, db_engine: Engine, benelux: dict[str, AuthorityFolders], tmp_path: Path
 ) -> None:
     message_id, message_ref_id, _ = _sent_to_nl(be_settings, db_engine)
-    answer = _nl_answer(authorities["NL"], message_ref_id, [file_error(50003, "cannot decrypt")], tmp_path)
+    answer = _nl_answer(benelux["NL"], message_ref_id, [file_error(50003, "cannot decrypt")], tmp_path)
     assert Pipeline(be_settings, db_engine).process(answer).disposition == "partner-answer"
     shown = message(db_engine, str(message_id))
     assert shown is not None
@@ -114,8 +114,8 @@ def test_a_rejection_is_stored_with_its_file_errors(
 
 
 def test_an_answer_to_no_message_of_ours_is_a_dead_letter(
-    be_settings: Settings, db_engine: Engine, authorities: dict[str, AuthorityFolders], tmp_path: Path
+    be_settings: Settings, db_engine: Engine, benelux: dict[str, AuthorityFolders], tmp_path: Path
 ) -> None:
-    answer = _nl_answer(authorities["NL"], "BE2025NL-never-sent", [], tmp_path)
+    answer = _nl_answer(benelux["NL"], "BE2025NL-never-sent", [], tmp_path)
     result = Pipeline(be_settings, db_engine).process(answer)
     assert result.dead_letter is not None and "no message we sent" in result.dead_letter

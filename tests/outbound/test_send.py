@@ -102,13 +102,13 @@ def cut_for_nl(be_settings: Settings, db_engine: Engine, kafka_bootstrap: str) -
 
 
 def test_the_partner_opens_and_accepts_what_we_send(
-    cut_for_nl: Settings, db_engine: Engine, authorities: dict[str, AuthorityFolders], tmp_path: Path
+    cut_for_nl: Settings, db_engine: Engine, benelux: dict[str, AuthorityFolders], tmp_path: Path
 ) -> None:
     sent = _send(cut_for_nl, "--json")
     assert sent.returncode == 0, sent.stderr
     [(key, packet)] = _published(cut_for_nl, 1)
     assert key == "NL" and _stored(db_engine) == [("NL", packet, True)]
-    nl = authorities["NL"]
+    nl = benelux["NL"]
     nl_settings = Settings(
         home_jurisdiction="NL", data_dir=tmp_path / "nl", keys_dir=nl.keys_dir, partners_dir=nl.partners_dir
     )

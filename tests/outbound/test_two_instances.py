@@ -114,11 +114,11 @@ class World:
 def world(
     be_settings: Settings,
     db_engine: Engine,
-    authorities: dict[str, AuthorityFolders],
+    benelux: dict[str, AuthorityFolders],
     kafka_bootstrap: str,
     tmp_path: Path,
 ) -> World:
-    nl_folders = authorities["NL"]
+    nl_folders = benelux["NL"]
     nl = Settings(
         home_jurisdiction="NL",
         data_dir=tmp_path / "nl",
@@ -177,7 +177,7 @@ def _submission_id(world: World, message_ref_id: str) -> int:
 
 
 def test_two_authorities_exchange_reports_corrections_and_answers(
-    world: World, authorities: dict[str, AuthorityFolders], tmp_path: Path
+    world: World, benelux: dict[str, AuthorityFolders], tmp_path: Path
 ) -> None:
     first = submission(
         report(f"{AR}1", "NL"), report(f"{AR}2", "LU"), report(f"{AR}3", "BE"), report(f"{AR}4", "NL")
@@ -223,8 +223,8 @@ def test_two_authorities_exchange_reports_corrections_and_answers(
 
     async def answers_round() -> None:
         servers = world.be.kafka_bootstrap_servers
-        nl_says = _answer(authorities["NL"], str(corrections["message_ref_id"]), [in_error], tmp_path / "nl")
-        lu_says = _answer(authorities["LU"], lu_file, [file_error(50003, "cannot decrypt")], tmp_path / "lu")
+        nl_says = _answer(benelux["NL"], str(corrections["message_ref_id"]), [in_error], tmp_path / "nl")
+        lu_says = _answer(benelux["LU"], lu_file, [file_error(50003, "cannot decrypt")], tmp_path / "lu")
         await produce(servers, world.be.topic_inbound, nl_says, b"NL")
         await produce(servers, world.be.topic_inbound, lu_says, b"LU")
         await world.be_reads_answers(2)

@@ -2,44 +2,24 @@
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 from lxml import etree
 
 from crypto.dsig_verify import SignerPolicy, VerifiedDocument
-from crypto.provision import AuthorityFolders, provision_authorities
+from crypto.provision import AuthorityFolders
 from crypto.validity import ReceiptClock
 from exchange.formats import csm_v2
 from exchange.formats.schemas import load_schema
 from exchange.records import TIN, AccountReport, Address, MessageHeader, Party, ReportingFI
-from exchange.settings import Settings
 from exchange.writers.crs import crs_bytes
+from tests.pipeline.conftest import be_settings, benelux  # noqa: F401  (fixtures)
 from tests.rules import builders
 
 CSM = "urn:oecd:ties:csm:v2"
 INSTITUTION = "0403019261"  # the Belgian enterprise number of the reporting bank (check digits hold)
 GIIN = "98Q96B.00000.LE.056"
-
-
-@pytest.fixture(scope="session")
-def authorities() -> Iterator[dict[str, AuthorityFolders]]:
-    with tempfile.TemporaryDirectory(prefix="twoway-") as root:
-        yield provision_authorities(Path(root), ["BE", "NL", "LU"])
-
-
-@pytest.fixture
-def be_settings(authorities: dict[str, AuthorityFolders], db_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "be",
-        database_url=db_url,
-        keys_dir=authorities["BE"].keys_dir,
-        partners_dir=authorities["BE"].partners_dir,
-    )
 
 
 def bank(

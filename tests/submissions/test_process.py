@@ -35,7 +35,7 @@ def _stored(engine: Engine, sha256: str) -> tuple[str, str, str]:
 
 
 def test_an_accepted_submission_is_stored_as_submitted_and_answered_signed(
-    be_settings: Settings, db_engine: Engine, authorities: dict[str, AuthorityFolders]
+    be_settings: Settings, db_engine: Engine, benelux: dict[str, AuthorityFolders]
 ) -> None:
     result = Submissions(be_settings, db_engine).process(
         submission(report("BE2025-0403019261-AR1", "NL"), report("BE2025-0403019261-AR2", "LU"))
@@ -44,7 +44,7 @@ def test_an_accepted_submission_is_stored_as_submitted_and_answered_signed(
     assert result.outcome is not None and result.outcome.records_stored == 3
     assert _stored(db_engine, result.sha256) == ("submitted", INSTITUTION, "DOMESTIC")
     assert result.answer is not None
-    message = read_answer(result.answer, authorities["BE"])
+    message = read_answer(result.answer, benelux["BE"])
     assert status_of(message) == "Accepted"
 
 
@@ -74,40 +74,40 @@ def test_a_correction_finds_the_institutions_earlier_report(be_settings: Setting
 
 
 def test_a_correction_of_an_unknown_report_is_told_to_the_institution(
-    be_settings: Settings, db_engine: Engine, authorities: dict[str, AuthorityFolders]
+    be_settings: Settings, db_engine: Engine, benelux: dict[str, AuthorityFolders]
 ) -> None:
     correction = submission(
         report("BE2025-0403019261-AR1b", indic="OECD2", corr="BE2025-0403019261-AR9"), indic="CRS702"
     )
     result = Submissions(be_settings, db_engine).process(correction)
     assert result.answer is not None
-    assert 80002 in codes_of(read_answer(result.answer, authorities["BE"]), "RecordError")
+    assert 80002 in codes_of(read_answer(result.answer, benelux["BE"]), "RecordError")
 
 
 def test_an_institution_without_a_domestic_identifier_is_rejected(
-    be_settings: Settings, db_engine: Engine, authorities: dict[str, AuthorityFolders]
+    be_settings: Settings, db_engine: Engine, benelux: dict[str, AuthorityFolders]
 ) -> None:
     result = Submissions(be_settings, db_engine).process(submission(fi=bank(TIN("B000001", issued_by="LU"))))
     assert result.disposition == "rejected" and result.answer is not None
-    message = read_answer(result.answer, authorities["BE"])
+    message = read_answer(result.answer, benelux["BE"])
     assert status_of(message) == "Rejected" and codes_of(message, "FileError") == [98302]
 
 
 def test_a_submission_naming_no_institution_is_rejected_under_its_key(
-    be_settings: Settings, db_engine: Engine, authorities: dict[str, AuthorityFolders]
+    be_settings: Settings, db_engine: Engine, benelux: dict[str, AuthorityFolders]
 ) -> None:
     result = Submissions(be_settings, db_engine).process(submission(institution=None), "bank-key")
     assert result.disposition == "rejected" and result.institution == "bank-key"
     assert result.answer is not None
-    assert codes_of(read_answer(result.answer, authorities["BE"]), "FileError") == [98301]
+    assert codes_of(read_answer(result.answer, benelux["BE"]), "FileError") == [98301]
 
 
 def test_a_partners_file_on_the_submissions_topic_is_rejected(
-    be_settings: Settings, db_engine: Engine, authorities: dict[str, AuthorityFolders]
+    be_settings: Settings, db_engine: Engine, benelux: dict[str, AuthorityFolders]
 ) -> None:
     result = Submissions(be_settings, db_engine).process(submission(transmitting="NL"))
     assert result.disposition == "rejected" and result.answer is not None
-    assert 98305 in codes_of(read_answer(result.answer, authorities["BE"]), "FileError")
+    assert 98305 in codes_of(read_answer(result.answer, benelux["BE"]), "FileError")
 
 
 def test_answers_resend_leaves_institutions_answers_alone(be_settings: Settings, db_engine: Engine) -> None:

@@ -61,7 +61,7 @@ def _environment(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
 
 def test_institutions_are_answered_on_their_topic_keyed_by_institution(
     be_settings: Settings,
-    authorities: dict[str, AuthorityFolders],
+    benelux: dict[str, AuthorityFolders],
     kafka_bootstrap: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -99,8 +99,8 @@ def test_institutions_are_answered_on_their_topic_keyed_by_institution(
 
     answers = dict(asyncio.run(scenario()))
     assert sorted(answers) == sorted(["bank-key", INSTITUTION])
-    assert status_of(read_answer(answers[INSTITUTION], authorities["BE"])) == "Accepted"
-    refused = read_answer(answers["bank-key"], authorities["BE"])
+    assert status_of(read_answer(answers[INSTITUTION], benelux["BE"])) == "Accepted"
+    refused = read_answer(answers["bank-key"], benelux["BE"])
     assert status_of(refused) == "Rejected" and codes_of(refused, "FileError") == [98301]
     with engine.connect() as connection:
         rows = connection.execute(
