@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 import click
 from sqlalchemy import Engine
 
+from exchange.audit import OPERATOR_ENV, current_user, record
 from exchange.cli.context import CliContext, emit, json_option, pass_context
+from exchange.cli.dlq import operator_option
 from exchange.cli.store_access import open_store, read_store
 from exchange.errors import ExchangeError, ServiceUnavailableError
 
@@ -187,15 +189,24 @@ def send_command(
 
 @outbound_group.command("resend")
 @click.argument("reference", metavar="ID|MESSAGEREFID")
+@click.option("--force", is_flag=True, help="Resend although the partner's answer does not ask for it.")
+@click.option("--reason", help="Why a forced resend is needed (required with --force; audited).")
+@operator_option
 @json_option
 @pass_context
-def resend_command(context: CliContext, reference: str, as_json: bool) -> None:
+def resend_command(
+    context: CliContext, reference: str, force: bool, reason: str | None, operator: str | None, as_json: bool
+) -> None:
     """Send a message again as a new packet (a new transmission of the same document): for a partner
-    that could not open the one it got (file errors 50001-50013: a certificate renewed, a packet
-    damaged on the way)."""
+    that could not open the one it got (its latest answer names a file error 50001-50013: a certificate
+    renewed, a packet damaged on the way). Otherwise refused, unless --force --reason TEXT; every resend
+    is recorded in the audit trail (`outbound.resend`)."""
     from consumers.outbound_files import SendReport
     from exchange.outbound.queries import message
+    from exchange.outbound.resend import resend_due
 
+    if force and not (reason and reason.strip()):
+        raise click.UsageError("--force needs --reason TEXT: why the partner needs the file again")
     settings = context.settings
     engine = open_store(settings)
     try:
@@ -204,11 +215,33 @@ def resend_command(context: CliContext, reference: str, as_json: bool) -> None:
             raise UnknownMessageError(f"no outbound message {reference}: see `exchange outbound list`")
         if not found["transmissions"]:
             raise NotSentError(f"message {reference} was never sent: `exchange outbound send` sends it")
+        due = resend_due(found["answers"])
+        if not due and not force:
+            raise ResendNotDueError(
+                f"message {reference}: the partner's latest answer names no file error 50001-50013 (or it "
+                "has not answered), so it opened the file and needs a correction, not the same file again; "
+                "--force --reason TEXT resends anyway, recorded in the audit trail"
+            )
         report = SendReport()
         _publish(context, engine, [found["id"]], report, again=True)
+        details = {"message_ref_id": found["message_ref_id"], "partner": found["partner"], "forced": not due}
+        if not due:
+            details["reason"] = reason
+        record(
+            engine,
+            current_user(operator, OPERATOR_ENV),
+            "outbound.resend",
+            details,
+            subject=f"message {found['message_ref_id']}",
+            row_count=len(report.sent),
+        )
     finally:
         engine.dispose()
     emit({"sent": report.sent, "topics_created": report.topics_created}, as_json, _sent_lines)
+
+
+class ResendNotDueError(ExchangeError):
+    """A resend of a file the partner opened (no answer asking for it), without --force."""
 
 
 class NotSentError(ExchangeError):

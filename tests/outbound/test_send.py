@@ -1,6 +1,7 @@
 """Sending through the real broker: each message as a CTS packet on the outbound topic, keyed by the
 partner, that the partner's own pipeline opens and accepts; a crash (SIGKILL) between packaging,
-publishing and recording sends the same bytes again at most; a resend is a new packet. On SQLite and
+publishing and recording sends the same bytes again at most; a resend is a new packet, only for a
+partner that could not open the file (or forced, with a reason, audited). On SQLite and
 PostgreSQL."""
 
 from __future__ import annotations
@@ -10,16 +11,18 @@ import os
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 
 from consumers.faults import FAULT_ENV, FaultPoint
 from crypto.provision import AuthorityFolders
 from exchange import db
+from exchange.audit import AuditFilter, read_trail
 from exchange.outbound.cut import cut
-from exchange.outbound.models import OutboundMessage
+from exchange.outbound.models import OutboundAnswer, OutboundMessage
 from exchange.pipeline import Pipeline
 from exchange.settings import Settings
 from exchange.submissions.process import Submissions
@@ -138,17 +141,92 @@ def test_a_crash_at_any_step_sends_the_same_bytes_again_at_most(
     assert _stored(db_engine) == [("NL", packet, True)]
 
 
-def test_a_resend_is_a_new_transmission_of_the_same_message(cut_for_nl: Settings, db_engine: Engine) -> None:
-    assert _send(cut_for_nl).returncode == 0
-    [(_, first, _)] = _stored(db_engine)
-    with db_engine.connect() as connection:
-        reference = connection.execute(select(OutboundMessage.message_ref_id)).scalar_one()
+def _resend(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = {name: value for name, value in os.environ.items() if not name.startswith("EXCHANGE_")}
-    env.update({f"EXCHANGE_{name.upper()}": str(getattr(cut_for_nl, name)) for name in _ENVIRONMENT})
-    again = subprocess.run(
-        [EXCHANGE, "outbound", "resend", reference], env=env, capture_output=True, text=True, check=False
+    env.update({f"EXCHANGE_{name.upper()}": str(getattr(settings, name)) for name in _ENVIRONMENT})
+    env["EXCHANGE_OPERATOR"] = "operator-1"
+    return subprocess.run(
+        [EXCHANGE, "outbound", "resend", *args], env=env, capture_output=True, text=True, check=False
     )
+
+
+def _sent_message(settings: Settings, engine: Engine) -> tuple[int, str, bytes]:
+    assert _send(settings).returncode == 0
+    [(_, first, _)] = _stored(engine)
+    assert first is not None
+    with engine.connect() as connection:
+        row = connection.execute(select(OutboundMessage.id, OutboundMessage.message_ref_id)).one()
+    return row.id, row.message_ref_id, first
+
+
+def _partner_answers(engine: Engine, message_id: int, *file_errors: str) -> None:
+    """The partner's status messages about our message, oldest first (as take_partner_answer stores them)."""
+    with engine.begin() as connection:
+        for number, codes in enumerate(file_errors):
+            connection.execute(
+                insert(OutboundAnswer).values(
+                    packet_sha256=f"{number:064d}",
+                    message_id=message_id,
+                    partner="NL",
+                    status_message_ref_id=f"NL2026BE-answer-{number}",
+                    status="Rejected" if codes else "Accepted",
+                    file_errors=codes,
+                    record_errors=0,
+                    received_at=datetime.now(UTC),
+                )
+            )
+
+
+def _resends_audited(engine: Engine) -> list[dict[str, object]]:
+    return [
+        {"actor": entry["actor"], **entry["details"]}
+        for entry in read_trail(engine, AuditFilter(action_prefix="outbound.resend"))
+    ]
+
+
+def test_a_resend_is_a_new_transmission_of_the_same_message(cut_for_nl: Settings, db_engine: Engine) -> None:
+    message_id, reference, first = _sent_message(cut_for_nl, db_engine)
+    _partner_answers(db_engine, message_id, "50003")  # the partner could not decrypt it
+    again = _resend(cut_for_nl, reference)
     assert again.returncode == 0, again.stderr
     [(_, second, sent)] = _stored(db_engine)
     assert sent and second is not None and second != first
     assert [value for _, value in _published(cut_for_nl, 2)] == [first, second]
+    assert _resends_audited(db_engine) == [
+        {"actor": "operator-1", "message_ref_id": reference, "partner": "NL", "forced": False}
+    ]
+
+
+@pytest.mark.parametrize("answers", [(), ("",), ("50003", "")], ids=["no answer", "accepted", "opened later"])
+def test_a_resend_the_partner_did_not_ask_for_is_refused(
+    cut_for_nl: Settings, db_engine: Engine, answers: tuple[str, ...]
+) -> None:
+    message_id, reference, first = _sent_message(cut_for_nl, db_engine)
+    _partner_answers(db_engine, message_id, *answers)
+    refused = _resend(cut_for_nl, reference)
+    assert refused.returncode == 1
+    assert "names no file error 50001-50013" in refused.stderr and "Traceback" not in refused.stderr
+    assert _stored(db_engine) == [("NL", first, True)]
+    assert [value for _, value in _published(cut_for_nl, 1)] == [first]
+    assert _resends_audited(db_engine) == []
+
+
+def test_a_forced_resend_needs_a_reason_and_is_audited_with_it(
+    cut_for_nl: Settings, db_engine: Engine
+) -> None:
+    _, reference, first = _sent_message(cut_for_nl, db_engine)
+    without_reason = _resend(cut_for_nl, reference, "--force")
+    assert without_reason.returncode == 2 and "--force needs --reason" in without_reason.stderr
+    forced = _resend(cut_for_nl, reference, "--force", "--reason", "NL lost it in a storage failure")
+    assert forced.returncode == 0, forced.stderr
+    [(_, second, _)] = _stored(db_engine)
+    assert second != first
+    assert _resends_audited(db_engine) == [
+        {
+            "actor": "operator-1",
+            "message_ref_id": reference,
+            "partner": "NL",
+            "forced": True,
+            "reason": "NL lost it in a storage failure",
+        }
+    ]
