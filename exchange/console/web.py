@@ -30,6 +30,7 @@ from starlette.routing import Route
 
 from exchange.cli.results import AMOUNT
 from exchange.console.auth import CSRF_FIELD, Gate, Viewer
+from exchange.console.evidence import label, readable
 from exchange.console.limiter import LoginLimiter
 from exchange.errors import ExchangeError, ServiceUnavailableError
 from exchange.logs import get_logger
@@ -365,5 +366,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(money=_money, when=_when, num=_number, seconds=_seconds)
+    environment.filters.update(
+        money=_money, when=_when, num=_number, seconds=_seconds, evidence=readable, evidence_label=label
+    )
     return environment
