@@ -1,13 +1,13 @@
 """Fuzzing the whole pipeline: whatever a partner sends ends answered or dead-lettered with a reason.
 
-Valid packets and documents are mutated the ways hostile or broken senders mutate them: values at the
-bounds of their types, huge numbers, dates at years 1, 9999 and 10000, deleted and duplicated elements,
-random byte flips and truncations of the signed document before it is compressed and encrypted, and of
-the packet after. Each case goes through `Pipeline.process`, the one function `exchange process` and the
-Kafka consumers call, on SQLite and on PostgreSQL, and must end in a final state with an answer, or as
-a dead letter whose reason is not "internal error". Nothing may raise. A seeded sample of the same cases
-also goes through the real broker and `exchange run`'s runner: each record ends as exactly one answer or
-one dead letter.
+Valid packets and documents (CRS v2 and v3, FATCA, DPI and CbC) are mutated the ways hostile or broken senders
+mutate them: values at the bounds of their types, huge numbers, dates at years 1, 9999 and 10000, deleted and
+duplicated elements, random byte flips and truncations of the signed document before it is compressed and
+encrypted, and of the packet after. Each case goes through `Pipeline.process`, the one function `exchange
+process` and the Kafka consumers call, on SQLite and on PostgreSQL, and must end in a final state with an
+answer, or as a dead letter whose reason is not "internal error". Nothing may raise. A seeded sample of the
+same cases also goes through the real broker and `exchange run`'s runner: each record ends as exactly one
+answer or one dead letter.
 
 The examples are derived from a fixed seed (the `ci` profile of tests/conftest.py: 100 cases per engine); the
 `fuzz` profile (`pytest --hypothesis-profile=fuzz tests/pipeline/test_fuzz.py`) runs thousands with a
@@ -48,6 +48,8 @@ from exchange.settings import Settings
 from exchange.states import FileState
 from exchange.store.models import ReceivedFile
 from tests.extract import documents
+from tests.formats.cbc_documents import cbc_document
+from tests.formats.dpi_documents import dpi_document
 from tests.kafka_helpers import produce, read_topic, wait_for
 from tests.pipeline.conftest import builders, crs_file, on_own_topics, seal
 
@@ -132,6 +134,26 @@ TYPED_VALUES: dict[str, tuple[str, ...]] = {
     "AccountNumber": TEXTS,
     "TIN": TEXTS,
     "IN": TEXTS,
+    # DPI: a seller's figures per quarter, and a let property's days
+    **{f"{prefix}Q{quarter}": AMOUNTS for prefix in ("Cons", "Fees", "Tax") for quarter in range(1, 5)},
+    **{f"NumbQ{quarter}": COUNTS for quarter in range(1, 5)},
+    "RentedDays": COUNTS,
+    # CbC: a jurisdiction's summary
+    **dict.fromkeys(
+        (
+            "Unrelated",
+            "Related",
+            "Total",
+            "ProfitOrLoss",
+            "TaxPaid",
+            "TaxAccrued",
+            "Capital",
+            "Earnings",
+            "Assets",
+        ),
+        AMOUNTS,
+    ),
+    "NbEmployees": COUNTS,
 }
 
 
@@ -170,6 +192,8 @@ BASES = (
     BaseFile("crs_v2", "LU", _crs_v2()),
     BaseFile("crs_v3", "LU", documents.crs_v3()),
     BaseFile("fatca_v2", "NL", _fatca_to_be()),
+    BaseFile("dpi_v1", "NL", dpi_document()),
+    BaseFile("cbc_v2", "LU", cbc_document()),
 )
 
 
