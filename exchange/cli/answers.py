@@ -15,19 +15,13 @@ from sqlalchemy import Engine
 
 from exchange.audit import OPERATOR_ENV, current_user, record
 from exchange.cli.context import CliContext, emit, json_option, pass_context
-from exchange.cli.options import time_window_options
+from exchange.cli.options import operator_option, time_window_options
 from exchange.cli.store_access import open_store
 from exchange.errors import ExchangeError, ServiceUnavailableError
 
 if TYPE_CHECKING:
     from consumers.resend import ResendReport
     from exchange.store.answers import AnswerSelection
-
-operator_option = click.option(
-    "--operator",
-    envvar=OPERATOR_ENV,
-    help=f"Who acts, for the audit trail (also {OPERATOR_ENV}; default: the OS user).",
-)
 
 
 class NothingToResendError(ExchangeError):

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from exchange.audit import OPERATOR_ENV
 from exchange.timewindow import TimeSpecError, parse_moment
 
 
@@ -36,3 +37,11 @@ def time_window_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--since", type=MOMENT, help="Only from this time on: a date, a date and time, or a duration (24h)."
     )(command)
+
+
+# Operators' actions are audited under this name (exchange/audit).
+operator_option = click.option(
+    "--operator",
+    envvar=OPERATOR_ENV,
+    help=f"Who acts, for the audit trail (also {OPERATOR_ENV}; default: the OS user).",
+)

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from exchange.audit import OPERATOR_ENV, current_user, record
 from exchange.cli.context import CliContext, emit, json_option, pass_context
-from exchange.cli.dlq import operator_option
+from exchange.cli.options import operator_option
 from exchange.cli.store_access import open_store, read_store
 from exchange.errors import ExchangeError, ServiceUnavailableError
 
