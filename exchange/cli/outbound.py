@@ -223,18 +223,27 @@ def resend_command(
                 "--force --reason TEXT resends anyway, recorded in the audit trail"
             )
         report = SendReport()
-        _publish(context, engine, [found["id"]], report, again=True)
-        details = {"message_ref_id": found["message_ref_id"], "partner": found["partner"], "forced": not due}
-        if not due:
-            details["reason"] = reason
-        record(
-            engine,
-            current_user(operator, OPERATOR_ENV),
-            "outbound.resend",
-            details,
-            subject=f"message {found['message_ref_id']}",
-            row_count=len(report.sent),
-        )
+        details = {
+            "message_ref_id": found["message_ref_id"],
+            "partner": found["partner"],
+            "forced": not due,
+            "reason": reason,
+        }
+        try:
+            _publish(context, engine, [found["id"]], report, again=True)
+        except ServiceUnavailableError as exc:
+            # A new packet may be stored already: the attempt is the operator's action, sent or not.
+            details["error"] = str(exc)
+            raise
+        finally:
+            record(
+                engine,
+                current_user(operator, OPERATOR_ENV),
+                "outbound.resend",
+                details,
+                subject=f"message {found['message_ref_id']}",
+                row_count=len(report.sent),
+            )
     finally:
         engine.dispose()
     emit({"sent": report.sent, "topics_created": report.topics_created}, as_json, _sent_lines)

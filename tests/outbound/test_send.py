@@ -193,7 +193,7 @@ def test_a_resend_is_a_new_transmission_of_the_same_message(cut_for_nl: Settings
     assert sent and second is not None and second != first
     assert [value for _, value in _published(cut_for_nl, 2)] == [first, second]
     assert _resends_audited(db_engine) == [
-        {"actor": "operator-1", "message_ref_id": reference, "partner": "NL", "forced": False}
+        {"actor": "operator-1", "message_ref_id": reference, "partner": "NL", "forced": False, "reason": None}
     ]
 
 
@@ -230,3 +230,15 @@ def test_a_forced_resend_needs_a_reason_and_is_audited_with_it(
             "reason": "NL lost it in a storage failure",
         }
     ]
+
+
+def test_a_resend_the_broker_did_not_take_is_audited_with_its_error(
+    cut_for_nl: Settings, db_engine: Engine
+) -> None:
+    message_id, reference, _ = _sent_message(cut_for_nl, db_engine)
+    _partner_answers(db_engine, message_id, "50003")
+    unreachable = cut_for_nl.model_copy(update={"kafka_bootstrap_servers": "127.0.0.1:9"})
+    failed = _resend(unreachable, reference)
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr, failed.stderr
+    [entry] = _resends_audited(db_engine)
+    assert entry["message_ref_id"] == reference and entry["error"]
