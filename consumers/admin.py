@@ -52,6 +52,12 @@ def product_topics(settings: Settings) -> list[str]:
     return [settings.topic_inbound, settings.topic_status, settings.topic_dlq, settings.topic_flags]
 
 
+def run_topics(settings: Settings) -> list[str]:
+    """`exchange run`'s: the product topics, and the institutions' answers topic, on which it tells an
+    institution of a partner's record errors about its submission (exchange.outbound.notices)."""
+    return [*product_topics(settings), settings.topic_submission_answers]
+
+
 def submission_topics(settings: Settings) -> list[str]:
     """What `exchange submissions` and `exchange submit` need: each service creates only its own."""
     return [settings.topic_submissions, settings.topic_submission_answers, settings.topic_dlq]

@@ -18,6 +18,7 @@ class PipelineHandler:
 
     def __init__(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline
+        self.settings = pipeline.settings
 
     def __call__(self, packet: InboundPacket) -> HandlingResult:
         result = self.pipeline.process(packet.content, sha256=packet.sha256)
@@ -26,6 +27,16 @@ class PipelineHandler:
         replies: tuple[Reply, ...] = ()
         if result.answer is not None and result.answer_to and result.answer_filename:
             replies = (Reply(result.answer_to, result.answer, result.answer_filename),)
+        # A partner's record errors, each told to the institution whose submission they are about.
+        replies += tuple(
+            Reply(
+                notice.institution,
+                notice.content,
+                notice.filename,
+                topic=self.settings.topic_submission_answers,
+            )
+            for notice in result.notices
+        )
         codes = tuple(f.code for f in result.outcome.findings) if result.outcome else ()
         return HandlingResult(
             outcome=result.disposition,

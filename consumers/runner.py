@@ -37,7 +37,7 @@ from aiokafka import (
 )
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
-from consumers.admin import TopicCreationError, ensure_topics, list_topics, product_topics
+from consumers.admin import TopicCreationError, ensure_topics, list_topics, run_topics
 from consumers.claim_check import ClaimCheck, ClaimCheckError, redeem
 from consumers.faults import FaultInjector, FaultPoint
 from consumers.messages import (
@@ -159,8 +159,8 @@ class InboundRunner:
         self.group_id = group_id or settings.kafka_consumer_group
         # `exchange run` consumes the inbound topic; `exchange submissions` the submissions topic.
         self.topic = topic or settings.topic_inbound
-        # The topics it checks and recreates: `exchange run`'s product topics unless given.
-        self.topics = list(topics) if topics is not None else product_topics(settings)
+        # The topics it checks and recreates: `exchange run`'s unless given.
+        self.topics = list(topics) if topics is not None else run_topics(settings)
         self.group_instance_id = group_instance_id
         self.tuning = tuning or ConsumerTuning.from_settings(settings)
         self.metrics = metrics or RunnerMetrics()

@@ -2,7 +2,8 @@
 it), validated against its status-message schema, matched to our message by OriginalMessageRefID, stored
 (accepted, rejected with file errors, or accepted with record errors naming our DocRefIds), and each
 record error traced back to the record we sent, hence to the institution's submission that waits for a
-correction. Stored once per packet: a redelivery changes nothing.
+correction. Stored once per packet: a redelivery changes nothing. Each such institution is told with a
+notice of its own (exchange.outbound.notices), stored with the answer.
 
 A status message is never answered: no status message answers a status message, in CTS as in IDES.
 """
@@ -18,6 +19,7 @@ from sqlalchemy import Connection, Engine, insert, select
 from crypto import OpenedPacket, PacketError
 from exchange.logs import get_logger
 from exchange.outbound.models import OutboundAnswer, OutboundDoc, OutboundMessage, OutboundRecordError
+from exchange.outbound.notices import Notice, make_notices, unsent_notices
 from exchange.pipeline.document import DocumentPass, PlainChunks
 from exchange.settings import Settings
 from exchange.validation.findings import Finding
@@ -50,6 +52,7 @@ class AnswerOutcome:
     dead_letter: str | None = None
     answer_id: int | None = None
     status: str | None = None
+    notices: tuple[Notice, ...] = ()  # for the institutions whose records the partner found in error
 
 
 def take_partner_answer(
@@ -70,8 +73,10 @@ def take_partner_answer(
         stored = connection.execute(
             select(OutboundAnswer.id, OutboundAnswer.status).where(OutboundAnswer.packet_sha256 == sha256)
         ).first()
-        if stored is not None:
-            return AnswerOutcome(answer_id=stored.id, status=stored.status)
+        if stored is not None:  # a redelivery: what was not confirmed sent goes again, the same bytes
+            return AnswerOutcome(
+                answer_id=stored.id, status=stored.status, notices=unsent_notices(connection, stored.id)
+            )
         message_id = connection.execute(
             select(OutboundMessage.id).where(
                 OutboundMessage.message_ref_id == answer.original_message_ref_id,
@@ -106,6 +111,8 @@ def take_partner_answer(
                     for doc_id, code in traced
                 ],
             )
+        make_notices(connection, settings, answer_id, partner, traced)
+        notices = unsent_notices(connection, answer_id)
     log.info(
         "partner answer stored",
         partner=partner,
@@ -113,8 +120,9 @@ def take_partner_answer(
         file_errors=list(answer.file_errors),
         record_errors=len(answer.record_errors),
         traced=len(traced),
+        notices=len(notices),
     )
-    return AnswerOutcome(answer_id=answer_id, status=answer.status)
+    return AnswerOutcome(answer_id=answer_id, status=answer.status, notices=notices)
 
 
 def read_answer(document: bytes) -> PartnerAnswer:

@@ -109,3 +109,22 @@ class OutboundRecordError(Base):
     answer_id: Mapped[int] = mapped_column(Id, ForeignKey("outbound_answer.id"), index=True)
     outbound_doc_id: Mapped[int] = mapped_column(Id, ForeignKey("outbound_doc.id"), index=True)
     code: Mapped[int] = mapped_column(Integer)
+
+
+class InstitutionNotice(Base):
+    """A domestic institution told of a partner's record errors about its submission: a status message
+    naming the institution's own DocRefIds, made with the partner's answer (in its transaction) and kept,
+    so that a redelivered answer or a crash before the publish sends these same bytes again."""
+
+    __tablename__ = "institution_notice"
+    __table_args__ = (UniqueConstraint("answer_id", "file_id", name="uq_institution_notice_answer_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    answer_id: Mapped[int] = mapped_column(Id, ForeignKey("outbound_answer.id"))
+    file_id: Mapped[int] = mapped_column(Id, ForeignKey("received_file.id"), index=True)
+    institution: Mapped[str] = mapped_column(String)
+    partner: Mapped[str] = mapped_column(String(2))
+    message_ref_id: Mapped[str] = mapped_column(String, unique=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)  # the signed status message
+    made_at: Mapped[datetime] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column()  # confirmed on the institutions' answers topic

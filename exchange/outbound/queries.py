@@ -99,12 +99,20 @@ def _message(row: Any) -> dict[str, Any]:
 
 
 def awaiting_correction(engine: Engine, partner: str | None = None) -> list[dict[str, Any]]:
-    """Records a partner reported an error about, per partner and submission, that no later record of
-    theirs has corrected or deleted for that partner yet."""
+    """Records a partner reported an error about, per partner and submission (its institution), that no
+    later record of theirs has corrected or deleted for that partner yet: the wait ends when the
+    institution's correction was sent on to the partner (confirmed on the outbound topic), not before."""
     later = aliased(OutboundDoc)
     doc = OutboundDoc
     corrected = (
-        select(later.id).where(later.partner == doc.partner, later.corr_doc_ref_id == doc.doc_ref_id).exists()
+        select(later.id)
+        .join(OutboundMessage, OutboundMessage.id == later.message_id)
+        .where(
+            later.partner == doc.partner,
+            later.corr_doc_ref_id == doc.doc_ref_id,
+            OutboundMessage.sent_at.is_not(None),
+        )
+        .exists()
     )
     query = (
         select(

@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -43,6 +43,9 @@ from exchange.store.writer import ProgressHook
 from exchange.validation.findings import file_error
 from exchange.validation.rules.store_history import StoreHistory
 
+if TYPE_CHECKING:
+    from exchange.outbound.notices import Notice
+
 log = get_logger(__name__)
 
 PacketSource = bytes | Path
@@ -68,6 +71,8 @@ class PipelineResult:
     seconds: float = 0.0
     # A partner's status message about a file we sent: its Status, stored by exchange.outbound.answers.
     partner_answer: str | None = None
+    # With it, a notice for each institution whose records the partner found in error (not yet sent).
+    notices: tuple[Notice, ...] = ()
 
     @property
     def disposition(self) -> str:
@@ -99,6 +104,7 @@ class PipelineResult:
             "answer_to": self.answer_to,
             "flag_events": len(self.flag_events),
             "answer_filename": self.answer_filename,
+            "notices": [notice.message_ref_id for notice in self.notices],
             "seconds": round(self.seconds, 3),
         }
 
@@ -205,8 +211,11 @@ class Pipeline:
             mark_answered(self.engine, result.sha256)
 
     def mark_sent(self, result: PipelineResult) -> None:
-        """The answer and the flag events were acknowledged by the broker."""
+        """The answer, the institutions' notices and the flag events were acknowledged by the broker."""
+        from exchange.outbound.notices import mark_notices_sent
+
         self.mark_answered(result)
+        mark_notices_sent(self.engine, result.notices)
         self.mark_events_sent(result.flag_events)
 
     def pending_flag_events(self) -> tuple[FlagEvent, ...]:
@@ -292,7 +301,12 @@ class Pipeline:
         taken = take_partner_answer(self.engine, self.settings, opened, sha256)
         metadata = {k: v for k, v in opened.metadata.as_dict().items() if k != "xml"}
         return PipelineResult(
-            sha256, size, dead_letter=taken.dead_letter, partner_answer=taken.status, metadata=metadata
+            sha256,
+            size,
+            dead_letter=taken.dead_letter,
+            partner_answer=taken.status,
+            metadata=metadata,
+            notices=taken.notices,
         )
 
     def _complete(self, outcome: FileOutcome) -> FileOutcome:

@@ -35,11 +35,15 @@ class SubmissionAnswer:
             uncompressed_size_kb=payload_kb(verdict),
         )
         message_ref_id, document = verdict_status_document(verdict, home, original)
-        return StatusDraft(message_ref_id=message_ref_id, content=self._sign(document))
+        return StatusDraft(
+            message_ref_id=message_ref_id, content=signed_for_institution(self.keyring, home, document)
+        )
 
-    def _sign(self, document: bytes) -> bytes:
-        pair = self.keyring.signing_pair(self.settings.home_jurisdiction)
-        assert pair.certificate is not None  # signing_pair only returns a pair with a valid certificate
-        signed = io.BytesIO()
-        sign_enveloping(io.BytesIO(document), signed, pair.private_key, pair.certificate)
-        return signed.getvalue()
+
+def signed_for_institution(keyring: Keyring, home: str, document: bytes) -> bytes:
+    """A status message for a domestic institution, signed enveloping with our key (not encrypted)."""
+    pair = keyring.signing_pair(home)
+    assert pair.certificate is not None  # signing_pair only returns a pair with a valid certificate
+    signed = io.BytesIO()
+    sign_enveloping(io.BytesIO(document), signed, pair.private_key, pair.certificate)
+    return signed.getvalue()

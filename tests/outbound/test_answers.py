@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
 from crypto import PacketRequest, Profile, create_packet
 from crypto.provision import AuthorityFolders
 from exchange import db
 from exchange.outbound.cut import cut
-from exchange.outbound.models import OutboundAnswer, OutboundDoc
+from exchange.outbound.models import OutboundAnswer, OutboundDoc, OutboundMessage
 from exchange.outbound.package import package
 from exchange.outbound.queries import awaiting_correction, message
 from exchange.pipeline import Pipeline
@@ -20,7 +20,7 @@ from exchange.settings import Settings
 from exchange.status import OriginalMessage, build_status_message, to_bytes
 from exchange.submissions.process import Submissions
 from exchange.validation.findings import Finding, file_error
-from tests.submissions.conftest import bank, report, submission
+from tests.submissions.conftest import CSM, bank, codes_of, read_answer, report, status_of, submission
 
 AR = "BE2025-0403019261-AR"
 
@@ -85,10 +85,21 @@ def test_record_errors_come_back_to_the_submission_until_it_is_corrected(
     error = Finding(code=60002, level="record", message="negative balance", doc_ref_ids=(ours[f"{AR}1"],))
     answer = _nl_answer(benelux["NL"], message_ref_id, [error], tmp_path)
     pipeline = Pipeline(be_settings, db_engine)
-    assert pipeline.process(answer).disposition == "partner-answer"
-    assert pipeline.process(answer).disposition == "partner-answer"  # a redelivery: stored once
+    first = pipeline.process(answer)
+    assert first.disposition == "partner-answer"
+    again = pipeline.process(answer)  # a redelivery before the notice was confirmed sent
+    assert again.disposition == "partner-answer"
     with db_engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(OutboundAnswer)).scalar_one() == 1
+    # The institution's notice: stored once, the same bytes again until it is confirmed sent.
+    [notice] = first.notices
+    assert notice.institution == "0403019261" and again.notices == first.notices
+    told = read_answer(notice.content, benelux["BE"])
+    assert status_of(told) == "Accepted" and codes_of(told, "RecordError") == [60002]
+    assert told.findtext(f".//{{{CSM}}}OriginalMessageRefID") == "BE2025BE-0403019261-1"
+    assert [e.text for e in told.iterfind(f".//{{{CSM}}}DocRefIDInError")] == [f"{AR}1"]  # its own id
+    pipeline.mark_sent(first)
+    assert pipeline.process(answer).notices == ()
     [waiting] = awaiting_correction(db_engine)
     assert (waiting["partner"], waiting["institution"], waiting["records"]) == ("NL", "0403019261", 1)
     Submissions(be_settings, db_engine).process(
@@ -99,6 +110,12 @@ def test_record_errors_come_back_to_the_submission_until_it_is_corrected(
             fi=bank(doc_ref_id="BE2025-0403019261-FI2"),
         )
     )
+    [correction] = cut(db_engine, be_settings, 2025)
+    assert awaiting_correction(db_engine) == [waiting]  # the correction is cut, not yet sent on
+    with db_engine.begin() as connection:  # what `exchange outbound send` records once NL has it
+        connection.execute(
+            update(OutboundMessage).where(OutboundMessage.id == correction.id).values(sent_at=func.now())
+        )
     assert awaiting_correction(db_engine) == []
 
 

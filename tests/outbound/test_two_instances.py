@@ -32,7 +32,7 @@ from exchange.validation.findings import Finding, file_error
 from exchange.validation.rules.store_history import StoreHistory
 from tests.kafka_helpers import produce, read_topic, wait_for
 from tests.outbound.test_split_cut import _specs
-from tests.submissions.conftest import bank, report, submission
+from tests.submissions.conftest import CSM, bank, codes_of, read_answer, report, submission
 
 FAST = ConsumerTuning(session_timeout_ms=2000, heartbeat_interval_ms=300, max_poll_interval_ms=10000)
 AR = "BE2025-0403019261-AR"
@@ -233,6 +233,28 @@ def test_two_authorities_exchange_reports_corrections_and_answers(
     # NL's record error comes back to the correction's submission, LU's rejection to LU's file.
     [waiting] = awaiting_correction(world.be_engine)
     assert (waiting["partner"], waiting["file_id"]) == ("NL", _submission_id(world, "BE2025BE-0403019261-2"))
+    # The institution is told on its answers topic, keyed by it: its correction's file, its own DocRefId.
+    answers = asyncio.run(read_topic(world.be.kafka_bootstrap_servers, world.be.topic_submission_answers, 3))
+    [notice] = [read_answer(record.value, benelux["BE"]) for record in answers[2:]]
+    assert answers[2].key == b"0403019261" and codes_of(notice, "RecordError") == [60002]
+    assert notice.findtext(f".//{{{CSM}}}OriginalMessageRefID") == "BE2025BE-0403019261-2"
+    assert [e.text for e in notice.iterfind(f".//{{{CSM}}}DocRefIDInError")] == [f"{AR}1b"]
+
+    async def institution_corrects() -> None:
+        again = submission(
+            report(f"{AR}1c", "NL", indic="OECD2", corr=f"{AR}1b"),
+            message_ref_id="BE2025BE-0403019261-3",
+            indic="CRS702",
+            fi=bank(doc_ref_id="BE2025-0403019261-FI3"),
+        )
+        assert await world.submit_and_send(again, 1) == 1
+
+    asyncio.run(institution_corrects())
+    assert awaiting_correction(world.be_engine) == []  # sent on to NL: the wait is over
+    [*_, fixed] = _outbound(world, "NL")
+    assert [(indic, corr) for indic, _, corr in _specs(_document(world, fixed["id"]))] == [
+        ("OECD2", specs[0][1])
+    ]
     shown = message(world.be_engine, lu_file)
     assert shown is not None and [(a["status"], a["file_errors"]) for a in shown["answers"]] == [
         ("Rejected", [50003])
