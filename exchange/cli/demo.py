@@ -90,6 +90,24 @@ def _explore_lines(summary: dict[str, Any]) -> list[str]:
     ]
 
 
+def _two_way_lines(two_way: dict[str, Any]) -> list[str]:
+    """Each authority's bank submission, then each direction: sent, the receiver's verdict, the answer."""
+    lines = ["", "two-way exchange among BE, NL and LU (each its own instance, store and keys, one broker):"]
+    for code, submitted in two_way["submissions"].items():
+        lines.append(
+            f"  {code}: {submitted['accepted']} of {submitted['files']} bank submissions accepted, "
+            f"{submitted['stayed_home']} accounts of its own residents kept home"
+        )
+    for d in two_way["directions"]:
+        errors = f" ({d['record_errors']} record errors)" if d["record_errors"] else ""
+        lines.append(
+            f"  {d['from']} -> {d['to']}: {d['records']} records {'sent' if d['sent'] else 'not sent'}, "
+            f"{d['to']} stored it {d['received'] or 'not at all'}, {d['from']} read its answer: "
+            f"{d['answer'] or 'none'}{errors}"
+        )
+    return lines
+
+
 def _human(summary: dict[str, Any]) -> str:
     lines = ["", f"exchange demo: {summary['home']} received {summary['files_sent']} files from NL and LU "
              f"in {summary['seconds']:.0f}s (seed {summary['seed']})"]  # fmt: skip
@@ -119,6 +137,7 @@ def _human(summary: dict[str, Any]) -> str:
             f"precision {matching['precision']}, recall {matching['recall']}"
         )
     lines += _flag_lines(summary["flags"])
+    lines += _two_way_lines(summary["two_way"])
     lines += _explore_lines(summary)
     if "console" in summary:
         lines += ["", "console users (passwords shown once):"]

@@ -34,6 +34,7 @@ BROKER_LOG = "broker.log"
 AUTHORITIES = "authorities"
 OUTBOX = "outbox"
 CLAIMS = "claims"
+INSTANCES = "instances"  # NL's and LU's own instances (their stores, claims) in the two-way exchange
 DEMO_ENTRIES = (
     STORE_FILE,
     f"{STORE_FILE}-journal",
@@ -43,6 +44,7 @@ DEMO_ENTRIES = (
     AUTHORITIES,
     OUTBOX,
     CLAIMS,
+    INSTANCES,
 )
 
 

@@ -151,6 +151,27 @@ def _load_registry(run: DemoRun, engine: Engine, population: Population) -> dict
     return {report.table: report.rows_written for report in reports}
 
 
+def _two_way(
+    settings: Settings,
+    folders: dict[str, AuthorityFolders],
+    directory: Path,
+    be_engine: Engine,
+    population: Population,
+    seed: int,
+) -> dict[str, Any]:
+    """The three authorities' exchange (exchange.demo.twoway), BE's instance being the demo's."""
+    from exchange.demo.twoway import directions, exchange_among, open_authorities
+
+    instances = open_authorities(settings, folders, directory, be_engine)
+    try:
+        asyncio.run(exchange_among(instances, population, seed))
+        return directions(instances)
+    finally:
+        for instance in instances:
+            if instance.engine is not be_engine:
+                instance.engine.dispose()
+
+
 def run_demo(
     settings: Settings, directory: Path, *, size: int, seed: int, show_progress: bool
 ) -> dict[str, Any]:
@@ -201,7 +222,13 @@ def run_demo(
             delivery = asyncio.run(_deliver(run, demo_settings, engine, scenario, sealed))
             run.step("pipeline through Kafka", begun)
 
-            summary = summarize(engine, demo_settings, scenario, authorities, _plan(sealed))
+            begun = time.perf_counter()
+            two_way = _two_way(demo_settings, authorities, directory, engine, population, seed)
+            run.step("BE, NL and LU: submissions, files sent both ways, answers read", begun)
+
+            exchanged = [direction["message_ref_id"] for direction in two_way["directions"]]
+            summary = summarize(engine, demo_settings, scenario, authorities, _plan(sealed), exchanged)
+            summary["two_way"] = two_way
         finally:
             engine.dispose()
     summary.update(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from exchange.reconcile.models import PartyMatch
 from exchange.reconcile.report_matches import CompanyMatch, SellerMatch
 from exchange.registry.models import Taxpayer
 from exchange.settings import Settings
-from exchange.states import Outcome, RecordKind
+from exchange.states import Direction, Outcome, RecordKind
 from exchange.store import FileState
 from exchange.store.models import AccountReportRow, DocRecord, PartyRow, ReceivedFile
 
@@ -50,7 +51,10 @@ def _read_answer(content: bytes, recipient: AuthorityFolders) -> str:
 
 
 def _files(
-    session: Session, authorities: dict[str, AuthorityFolders], plan: dict[str, PlannedFile]
+    session: Session,
+    authorities: dict[str, AuthorityFolders],
+    plan: dict[str, PlannedFile],
+    exchanged: Collection[str],
 ) -> list[dict[str, Any]]:
     query = (
         select(ReceivedFile)
@@ -65,6 +69,10 @@ def _files(
     for file in session.scalars(query):
         answer = file.status_message
         planned = plan.get(file.packet_sha256)
+        if planned is None and (
+            file.direction == Direction.SUBMITTED.value or file.message_ref_id in exchanged
+        ):
+            continue  # the two-way exchange's: its own summary reports those
         files.append(
             {
                 "file_id": file.id,
@@ -199,10 +207,12 @@ def summarize(
     scenario: Scenario,
     authorities: dict[str, AuthorityFolders],
     plan: dict[str, PlannedFile],
+    exchanged: Collection[str] = (),
 ) -> dict[str, Any]:
-    """The run as the store holds it; `plan` (by packet SHA-256) says what each file was sent as."""
+    """The run as the store holds it; `plan` (by packet SHA-256) says what each file was sent as, and
+    `exchanged` are the MessageRefIds of the two-way exchange's files, which its own summary shows."""
     with Session(engine) as session:
-        files = _files(session, authorities, plan)
+        files = _files(session, authorities, plan, exchanged)
         chains = _chains(session)
         matching = _matching(session, scenario)
         flags = _flags(session, engine)
