@@ -31,8 +31,13 @@ class FaultPoint(StrEnum):
     AFTER_PUBLISH = "after-publish"  # the status message is out, the offset not committed
     STALL_BEFORE_STORE_COMMIT = "stall-before-store-commit"  # as the first, but hangs instead of dying
     # `exchange outbound send`: the packet is stored, not published; published, not recorded as sent.
+    # Each step of an outbound message: cut (its transaction open), sealed (the packet not stored yet),
+    # packaged (stored, not published), published (not recorded as sent), recorded.
+    BEFORE_OUTBOUND_CUT_COMMIT = "before-outbound-cut-commit"
+    BEFORE_OUTBOUND_PACKET_STORED = "before-outbound-packet-stored"
     AFTER_OUTBOUND_PACKAGE = "after-outbound-package"
     AFTER_OUTBOUND_PUBLISH = "after-outbound-publish"
+    AFTER_OUTBOUND_RECORD = "after-outbound-record"
 
 
 STALL_SECONDS = 300.0

@@ -83,11 +83,19 @@ async def send(
     await producer.start()
     try:
         for message_id in message_ids:
-            packaged = await asyncio.to_thread(package, engine, settings, message_id, again=again)
+            packaged = await asyncio.to_thread(
+                package,
+                engine,
+                settings,
+                message_id,
+                again=again,
+                before_store=lambda: faults.reach(FaultPoint.BEFORE_OUTBOUND_PACKET_STORED),
+            )
             faults.reach(FaultPoint.AFTER_OUTBOUND_PACKAGE)
             await publish_confirmed(producer, servers, [outbound_record(settings, packaged)])
             faults.reach(FaultPoint.AFTER_OUTBOUND_PUBLISH)
             await asyncio.to_thread(_mark_sent, engine, message_id)
+            faults.reach(FaultPoint.AFTER_OUTBOUND_RECORD)
             report.sent.append(packaged.message_ref_id)
     finally:
         await producer.stop()

@@ -52,12 +52,20 @@ def outbound_group() -> None:
 def cut_command(context: CliContext, year: int, partner: str | None, as_json: bool) -> None:
     """Cut the records waiting for each partner (or one) of reporting year --period into messages: one
     per partner, period and mode (new data CRS701; corrections and deletions CRS702)."""
+    from consumers.faults import FaultInjector, FaultPoint
     from exchange.outbound.cut import cut
 
     settings = context.settings
+    faults = FaultInjector.from_environment()
     engine = open_store(settings)
     try:
-        made = cut(engine, settings, year, partner)
+        made = cut(
+            engine,
+            settings,
+            year,
+            partner,
+            before_commit=lambda: faults.reach(FaultPoint.BEFORE_OUTBOUND_CUT_COMMIT),
+        )
     finally:
         engine.dispose()
     data = [

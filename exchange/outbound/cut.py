@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import groupby
@@ -51,8 +51,16 @@ def outbound_message_ref_id(home: str, period: date, partner: str) -> str:
     return f"{home}{period.year}{partner}{uuid.uuid4().hex}"
 
 
-def cut(engine: Engine, settings: Settings, year: int, partner: str | None = None) -> list[CutMessage]:
-    """Cut every partner's (or one partner's) pending records of reporting year `year`."""
+def cut(
+    engine: Engine,
+    settings: Settings,
+    year: int,
+    partner: str | None = None,
+    *,
+    before_commit: Callable[[], None] | None = None,
+) -> list[CutMessage]:
+    """Cut every partner's (or one partner's) pending records of reporting year `year`; `before_commit`
+    is called inside each message's transaction (the crash tests kill the process there)."""
     with engine.connect() as connection:
         groups = connection.execute(
             select(OutboundDoc.partner, OutboundDoc.reporting_period)
@@ -68,14 +76,21 @@ def cut(engine: Engine, settings: Settings, year: int, partner: str | None = Non
     cut_messages: list[CutMessage] = []
     for group in groups:
         for new_data in (True, False):
-            message = _cut_one(engine, settings, group.partner, group.reporting_period, new_data)
+            message = _cut_one(
+                engine, settings, group.partner, group.reporting_period, new_data, before_commit
+            )
             if message is not None:
                 cut_messages.append(message)
     return cut_messages
 
 
 def _cut_one(
-    engine: Engine, settings: Settings, partner: str, period: date, new_data: bool
+    engine: Engine,
+    settings: Settings,
+    partner: str,
+    period: date,
+    new_data: bool,
+    before_commit: Callable[[], None] | None,
 ) -> CutMessage | None:
     home = settings.home_jurisdiction
     with engine.begin() as connection:
@@ -131,6 +146,8 @@ def _cut_one(
         ).rowcount
         if taken != len(docs):
             raise CutConflictError(f"another cut took records for {partner} meanwhile: cut again")
+        if before_commit is not None:
+            before_commit()
     return CutMessage(message_id, partner, period, message_ref_id, indic, len(docs))
 
 

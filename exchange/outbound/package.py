@@ -8,6 +8,7 @@ packet was stored meanwhile: two senders at once keep one packet, and both publi
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,14 +35,24 @@ class Packaged:
     packet: bytes
 
 
-def package(engine: Engine, settings: Settings, message_id: int, *, again: bool = False) -> Packaged:
+def package(
+    engine: Engine,
+    settings: Settings,
+    message_id: int,
+    *,
+    again: bool = False,
+    before_store: Callable[[], None] | None = None,
+) -> Packaged:
     """The message's stored packet, made first if there is none; `again` (a resend) makes a new one in
-    place of the old, a new transmission of the same document."""
+    place of the old, a new transmission of the same document. `before_store` is called between sealing
+    and storing (the crash tests kill the process there)."""
     with engine.connect() as connection:
         row = connection.execute(select(OutboundMessage).where(OutboundMessage.id == message_id)).one()
     if row.packet is not None and not again:
         return Packaged(row.id, row.partner, row.message_ref_id, str(row.transmission_id), row.packet)
     packet, transmission_id = _seal(settings, row.document, row.partner, row.reporting_period.year)
+    if before_store is not None:
+        before_store()
     with engine.begin() as connection:
         condition = (
             OutboundMessage.transmissions == row.transmissions if again else OutboundMessage.packet.is_(None)

@@ -1,6 +1,7 @@
 """Sending through the real broker: each message as a CTS packet on the outbound topic, keyed by the
-partner, that the partner's own pipeline opens and accepts; a crash (SIGKILL) between packaging,
-publishing and recording sends the same bytes again at most; a resend is a new packet, only for a
+partner, that the partner's own pipeline opens and accepts; a crash (SIGKILL) at each step (inside the
+cut, between sealing and storing the packet, after storing, after publishing, after recording) loses no
+record and sends the same bytes again at most; a resend is a new packet, only for a
 partner that could not open the file (or forced, with a reason, audited). On SQLite and
 PostgreSQL."""
 
@@ -64,13 +65,18 @@ def _send(
     settings: Settings, *args: str, fault: FaultPoint | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`exchange outbound send` as its own process, killed at `fault` if given."""
+    return _run(settings, "outbound", "send", *args, fault=fault)
+
+
+def _run(settings: Settings, *args: str, fault: FaultPoint | None = None) -> subprocess.CompletedProcess[str]:
+    """An `exchange` command as its own process, killed at `fault` if given."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("EXCHANGE_")}
     env.update({f"EXCHANGE_{name.upper()}": str(getattr(settings, name)) for name in _ENVIRONMENT})
     env["PYTHONPATH"] = str(REPO_ROOT)
     if fault is not None:
         env[FAULT_ENV] = fault.value
     return subprocess.run(
-        [EXCHANGE, "outbound", "send", *args],
+        [EXCHANGE, *args],
         env=env,
         capture_output=True,
         text=True,
@@ -126,19 +132,45 @@ def test_the_partner_opens_and_accepts_what_we_send(
     assert _send(cut_for_nl).stdout.strip() == "nothing to send"
 
 
-@pytest.mark.parametrize("fault", [FaultPoint.AFTER_OUTBOUND_PACKAGE, FaultPoint.AFTER_OUTBOUND_PUBLISH])
+# How many times the partner gets the packet when the send is killed at each step and run again.
+_PUBLISHED_AFTER_CRASH = {
+    FaultPoint.BEFORE_OUTBOUND_PACKET_STORED: 1,  # sealed, not kept: the next send seals and sends once
+    FaultPoint.AFTER_OUTBOUND_PACKAGE: 1,  # kept, not published: the next send publishes it
+    FaultPoint.AFTER_OUTBOUND_PUBLISH: 2,  # published, not recorded: the same bytes once more
+    FaultPoint.AFTER_OUTBOUND_RECORD: 1,  # recorded as sent: nothing goes again
+}
+
+
+@pytest.mark.parametrize("fault", list(_PUBLISHED_AFTER_CRASH))
 def test_a_crash_at_any_step_sends_the_same_bytes_again_at_most(
     cut_for_nl: Settings, db_engine: Engine, fault: FaultPoint
 ) -> None:
     killed = _send(cut_for_nl, fault=fault)
     assert killed.returncode == -9, killed.stderr
-    [(_, packet, sent)] = _stored(db_engine)
-    assert packet is not None and not sent  # packaged and kept; not recorded as sent
+    [(_, kept, sent)] = _stored(db_engine)
+    assert (kept is not None) == (fault is not FaultPoint.BEFORE_OUTBOUND_PACKET_STORED)
+    assert sent == (fault is FaultPoint.AFTER_OUTBOUND_RECORD)
     assert _send(cut_for_nl).returncode == 0
+    [(_, packet, sent)] = _stored(db_engine)
+    assert packet is not None and sent and (kept is None or packet == kept)
     published = _published(cut_for_nl, 2)
-    assert {value for _, value in published} == {packet}  # once, or twice the very same bytes
-    assert len(published) == (2 if fault is FaultPoint.AFTER_OUTBOUND_PUBLISH else 1)
-    assert _stored(db_engine) == [("NL", packet, True)]
+    assert [value for _, value in published] == [packet] * _PUBLISHED_AFTER_CRASH[fault]
+
+
+def test_a_crash_inside_the_cut_keeps_nothing_of_it_and_loses_no_record(
+    be_settings: Settings, db_engine: Engine, kafka_bootstrap: str
+) -> None:
+    settings = _on_own_topics(be_settings, kafka_bootstrap)
+    Submissions(settings, db_engine).process(submission(report("BE2025-0403019261-AR1", "NL")))
+    killed = _run(
+        settings, "outbound", "cut", "--period", "2025", fault=FaultPoint.BEFORE_OUTBOUND_CUT_COMMIT
+    )
+    assert killed.returncode == -9, killed.stderr
+    assert _stored(db_engine) == []  # the message was never kept, its record still waits
+    assert [(m.partner, m.records) for m in cut(db_engine, settings, 2025)] == [("NL", 1)]
+    assert _send(settings).returncode == 0
+    [(_, packet, sent)] = _stored(db_engine)
+    assert sent and [value for _, value in _published(settings, 1)] == [packet]
 
 
 def _resend(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
