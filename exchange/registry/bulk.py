@@ -19,7 +19,9 @@ from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 from exchange.logs import get_logger
 from exchange.reconcile.link_index import link_row
 from exchange.reconcile.profile import address_key, taxpayer_profile
+from exchange.reconcile.property_keys import property_keys
 from exchange.registry.companies import upsert_companies
+from exchange.registry.declared_models import DeclaredIncome, DeclaredProperty
 from exchange.registry.identifiers import identify
 from exchange.registry.load import load_population
 from exchange.registry.models import (
@@ -50,6 +52,8 @@ _TABLES = {
     "tax_return": _table(TaxReturn),
     "declared_foreign_account": _table(DeclaredForeignAccount),
     "social_benefit": _table(SocialBenefit),
+    "declared_property": _table(DeclaredProperty),
+    "declared_income": _table(DeclaredIncome),
     "taxpayer_link": TAXPAYER_LINK,
 }
 
@@ -140,6 +144,27 @@ def _chunk_rows(population: Population, first_id: int, now: datetime) -> dict[st
     for b in population.benefits:
         rows["social_benefit"].append(
             {"taxpayer_id": ids[b.national_id], "year": b.year, "kind": b.kind, "amount": b.amount}
+        )
+    for p in population.declared_properties:
+        rows["declared_property"].append(
+            {
+                "taxpayer_id": ids[p.national_id],
+                "tax_year": p.tax_year,
+                "line": p.line,
+                "country_code": p.country_code,
+                "street": p.street,
+                "house_number": p.house_number,
+                "post_code": p.post_code,
+                "city": p.city,
+                "land_registration_number": p.land_registration_number,
+                "rental_income": p.rental_income,
+                "rented_days": p.rented_days,
+                **property_keys(p),
+            }
+        )
+    for i in population.declared_income:
+        rows["declared_income"].append(
+            {"taxpayer_id": ids[i.national_id], "tax_year": i.tax_year, "kind": i.kind, "amount": i.amount}
         )
     return rows
 

@@ -15,16 +15,21 @@ from sqlalchemy.dialects import postgresql, sqlite
 from exchange.reconcile.db_source import chunked
 from exchange.reconcile.link_index import link_row
 from exchange.reconcile.profile import AddressKey, Profile, address_key, taxpayer_profile
+from exchange.reconcile.property_keys import property_keys
 from exchange.reconcile.sources import FREQUENCY_FIELDS
 from exchange.records import PartyKind
 from exchange.registry.data import (
     AddressData,
     BenefitData,
     DeclaredAccountData,
+    DeclaredIncomeData,
+    DeclaredPropertyData,
     RegistryRow,
+    ReturnRow,
     TaxpayerData,
     TaxReturnData,
 )
+from exchange.registry.declared_models import DeclaredIncome, DeclaredProperty
 from exchange.registry.identifiers import identify
 from exchange.registry.models import (
     TAXPAYER_LINK,
@@ -156,6 +161,14 @@ _DEPENDENTS: dict[type, tuple[Table, list[str]]] = {
         ["taxpayer_id", "tax_year", "country_code", "institution"],
     ),
     BenefitData: (SocialBenefit.__table__, ["taxpayer_id", "year", "kind"]),  # type: ignore[dict-item]
+    DeclaredPropertyData: (
+        DeclaredProperty.__table__,  # type: ignore[dict-item]
+        ["taxpayer_id", "tax_year", "line"],
+    ),
+    DeclaredIncomeData: (
+        DeclaredIncome.__table__,  # type: ignore[dict-item]
+        ["taxpayer_id", "tax_year", "kind"],
+    ),
 }
 _IDENTITY = frozenset({"national_id", "id_country"})
 
@@ -167,6 +180,8 @@ def _dependent_values(row: RegistryRow, taxpayer_id: int) -> tuple[Table, list[s
         raise TypeError(f"not a dependent registry row: {type(row).__name__}")
     table, keys = found
     values = {item.name: getattr(row, item.name) for item in fields(row) if item.name not in _IDENTITY}
+    if isinstance(row, DeclaredPropertyData):
+        values |= property_keys(row)
     return table, keys, {"taxpayer_id": taxpayer_id, **values}
 
 
@@ -191,12 +206,12 @@ def upsert_dependents(
             reject(Rejected(line, "no taxpayer with this national_id (load the taxpayers first)"))
         else:
             resolved.append((line, taxpayer_id, row))
-    accounts = {(t, r.tax_year) for _, t, r in resolved if isinstance(r, DeclaredAccountData)}
-    if accounts:
-        present = _returns_present(connection, accounts)
+    declared = {(t, r.tax_year) for _, t, r in resolved if isinstance(r, ReturnRow)}
+    if declared:
+        present = _returns_present(connection, declared)
         kept = []
         for line, taxpayer_id, row in resolved:
-            if isinstance(row, DeclaredAccountData) and (taxpayer_id, row.tax_year) not in present:
+            if isinstance(row, ReturnRow) and (taxpayer_id, row.tax_year) not in present:
                 reject(Rejected(line, "no tax return of this taxpayer for tax_year (load the returns first)"))
             else:
                 kept.append((line, taxpayer_id, row))
