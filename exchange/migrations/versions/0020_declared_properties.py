@@ -1,5 +1,6 @@
 """Declared rental properties and income by DPI activity type in the registry (declared_property,
-declared_income), and where DPI property listings stand against them (property_match).
+declared_income), where DPI property listings stand against them (property_match), and the analysts'
+view of both (dpi_listing_declarations, documented in exchange/store/README.md).
 
 Revision ID: 0020
 Revises: 0017
@@ -86,8 +87,31 @@ def upgrade() -> None:
         _fk("property_match", "taxpayer_id", "taxpayer.id"),
     )
     _index("property_match", "file_id", "decision", "taxpayer_id")
+    op.execute(f"CREATE VIEW dpi_listing_declarations AS {_view(op.get_bind().dialect.name)}")
+
+
+def _view(dialect: str) -> str:
+    """Each live listing (dpi_property_listings, migration 0013) with its decision and the declaration
+    it matched; amounts in currency units on both engines."""
+    rent = "(dp.rental_income / 100.0)" if dialect == "sqlite" else "dp.rental_income"
+    return (
+        "SELECT l.seller_id, l.sender, l.reporting_period, l.doc_ref_id, l.position, l.country_code, "
+        "l.city, l.street, l.land_registration_number, l.rented_days, l.consideration, "
+        "sm.taxpayer_id AS seller_taxpayer_id, pm.decision, pm.method, pm.candidates, "
+        "pm.taxpayer_id AS declarant_taxpayer_id, t.national_id AS declarant_national_id, pm.line, "
+        f"{rent} AS declared_rental_income, dp.rented_days AS declared_rented_days, "
+        "CASE WHEN pm.taxpayer_id IS NULL THEN NULL WHEN pm.taxpayer_id = sm.taxpayer_id THEN 1 ELSE 0 END "
+        "AS declared_by_seller "
+        "FROM dpi_property_listings l "
+        "LEFT JOIN dpi_seller_match sm ON sm.seller_id = l.seller_id AND sm.decision = 'match' "
+        "LEFT JOIN property_match pm ON pm.seller_id = l.seller_id AND pm.position = l.position "
+        "LEFT JOIN declared_property dp ON dp.taxpayer_id = pm.taxpayer_id AND dp.tax_year = pm.tax_year "
+        "AND dp.line = pm.line "
+        "LEFT JOIN taxpayer t ON t.id = pm.taxpayer_id"
+    )
 
 
 def downgrade() -> None:
+    op.execute("DROP VIEW dpi_listing_declarations")
     for table in ("property_match", "declared_income", "declared_property"):
         op.drop_table(table)
