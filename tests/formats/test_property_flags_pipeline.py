@@ -70,7 +70,12 @@ def test_a_listing_let_for_more_than_declared(belgium: Receiver, db_url: str, tm
     ]
     view = "SELECT declarant_national_id, declared_rental_income, declared_by_seller, consideration"
     [(declarant, rent, own, paid)] = _rows(engine, f"{view} FROM dpi_listing_declarations")
-    assert (declarant, Decimal(str(rent)), own, Decimal(str(paid))) == (PEETERS, 4000, 1, 12000)
+    assert (declarant, Decimal(str(rent)), own, Decimal(str(paid))) == (
+        PEETERS,
+        Decimal(4000),
+        1,
+        Decimal(12000),
+    )
     flags = _flags(engine)
     assert set(flags) == {("PF01", "raised"), ("PF03", "raised")}
     pf01, pf03 = flags[("PF01", "raised")], flags[("PF03", "raised")]
