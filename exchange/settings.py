@@ -214,6 +214,26 @@ class Settings(BaseSettings):
         description="PF04: platform income of a year that several platforms together reach while each "
         "stays under it.",
     )
+    flag_platform_income_gap_min: Decimal = Field(
+        Decimal(500),
+        ge=0,
+        description="PF01: platform income of a kind must exceed what the return declares of it by more.",
+    )
+    flag_platform_income_gap_ratio: float = Field(
+        0.2, ge=0, le=1, description="PF01: ... and by more than this share of the platform income."
+    )
+    flag_rental_min_income: Decimal = Field(
+        Decimal(1000),
+        ge=0,
+        description="PF03: a listing's platform income from which an undeclared property is flagged, and "
+        "by more than which it must exceed the declared rent.",
+    )
+    flag_rental_gap_ratio: float = Field(
+        0.2, ge=0, le=1, description="PF03: ... and by more than this share of the listing's income."
+    )
+    flag_rental_days_margin: int = Field(
+        14, ge=0, description="PF03: days let through the platform beyond the declared days that are flagged."
+    )
     flag_cbc_profit_ratio: float = Field(
         5.0,
         gt=1,

@@ -1,8 +1,10 @@
 """What the DPI and CbC flag rules look at, read set-based from the store and the registries.
 
 - `PlatformYearFacts`: one taxpayer in one reporting year: what every live DPI seller version matched
-  to them was paid, per sender, platform and activity, and the means-tested benefits of that year
-  (the benefit's period is its year in the registry).
+  to them was paid, per sender, platform and activity, the means-tested benefits of that year (the
+  benefit's period is its year in the registry), what the return of the year declares of platform
+  income (None without a return) and the property listings with the declarations they matched
+  (platform_declared.py).
 - `GroupFacts`: one multinational group's live CbC report of one sender and year: its figures per tax
   jurisdiction, and its domestic constituent entities with where they stand against the company
   registry (company_match).
@@ -19,6 +21,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, and_, extract, func, select
 
+from exchange.anomalies.platform_declared import DeclaredReturn, ListingFacts, declared_returns, listing_facts
 from exchange.reconcile.db_source import chunked
 from exchange.reconcile.report_matches import CompanyMatch, SellerMatch
 from exchange.registry.models import SocialBenefit
@@ -55,6 +58,8 @@ class PlatformYearFacts:
     year: int
     income: tuple[PlatformIncome, ...]
     benefits: tuple[tuple[str, Decimal], ...]  # (kind, amount) paid in the year
+    declared: DeclaredReturn | None = None  # the return of the year; None: no return to judge against
+    listings: tuple[ListingFacts, ...] = ()
 
     @property
     def scope_key(self) -> str:
@@ -137,6 +142,8 @@ def platform_year_facts(
         .limit(1)
         .scalar_subquery()
     )
+    declared = declared_returns(connection, taxpayers)
+    listings = listing_facts(connection, taxpayers, pairs, _LIVE)
     income: dict[tuple[int, int], list[PlatformIncome]] = defaultdict(list)
     benefits: dict[tuple[int, int], list[tuple[str, Decimal]]] = defaultdict(list)
     for batch in chunked(taxpayers):
@@ -179,7 +186,12 @@ def platform_year_facts(
     for taxpayer, found in sorted(pairs):
         items = sorted(income.get((taxpayer, found), ()), key=lambda i: (i.sender, i.platform, i.activity))
         yield PlatformYearFacts(
-            taxpayer, found, tuple(items), tuple(sorted(benefits.get((taxpayer, found), ())))
+            taxpayer,
+            found,
+            tuple(items),
+            tuple(sorted(benefits.get((taxpayer, found), ()))),
+            declared.get((taxpayer, found)),
+            tuple(listings.get((taxpayer, found), ())),
         )
 
 

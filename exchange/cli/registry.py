@@ -73,10 +73,15 @@ def load_command(
                         foreign_gains foreign_other]
       foreign_accounts  national_id tax_year country_code institution [id_country]
       benefits          national_id year kind amount [id_country]
+      properties        national_id tax_year line city rental_income [id_country country_code street
+                        house_number post_code land_registration_number rented_days]
+      declared_income   national_id tax_year kind amount [id_country]  (kind: a DPI activity type,
+                        immovable_property personal_services sale_of_goods transportation_rental)
       companies         enterprise_number name [country vat_number legal_form street house_number
                         post_code city country_code activity]
     Enterprise and VAT numbers: BE, NL, LU (python-stdnum checks); activity a NACE code (68.20).
-    Dates YYYY-MM-DD, amounts with a dot. Load taxpayers first, returns before foreign_accounts.
+    Dates YYYY-MM-DD, amounts with a dot. Load taxpayers first, returns before foreign_accounts,
+    properties and declared_income.
     Exit code 1 when any row was rejected (the others are loaded).
     """
     settings = context.settings

@@ -69,3 +69,22 @@ class CompanyMatch(Base):
     method: Mapped[str] = mapped_column(String(8))  # number, name, none
     company_id: Mapped[int | None] = mapped_column(Id, ForeignKey("company.id"), index=True)
     matched_at: Mapped[datetime] = mapped_column()
+
+
+class PropertyMatch(Base):
+    """A DPI property listing (`seller_id`, `position`) against the properties returns declare
+    (exchange.reconcile.properties): the declaration it was found to be (`taxpayer_id`, `tax_year`,
+    `line`), by land registration number or address."""
+
+    __tablename__ = "property_match"
+
+    seller_id: Mapped[int] = mapped_column(Id, ForeignKey("dpi_seller.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[int] = mapped_column(Id, ForeignKey("received_file.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(10), index=True)  # match, candidates, no_match, awaiting
+    method: Mapped[str] = mapped_column(String(20))  # land_registration, address, none
+    taxpayer_id: Mapped[int | None] = mapped_column(Id, ForeignKey("taxpayer.id"), index=True)
+    tax_year: Mapped[int | None] = mapped_column(Integer)
+    line: Mapped[int | None] = mapped_column(Integer)
+    candidates: Mapped[int] = mapped_column(Integer)  # declarations that agreed
+    matched_at: Mapped[datetime] = mapped_column()

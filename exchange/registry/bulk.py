@@ -20,7 +20,8 @@ from exchange.logs import get_logger
 from exchange.reconcile.link_index import link_row
 from exchange.reconcile.profile import address_key, taxpayer_profile
 from exchange.registry.companies import upsert_companies
-from exchange.registry.identifiers import identify
+from exchange.registry.data import RegistryRow
+from exchange.registry.declared_models import DeclaredIncome, DeclaredProperty
 from exchange.registry.load import load_population
 from exchange.registry.models import (
     TAXPAYER_LINK,
@@ -31,7 +32,7 @@ from exchange.registry.models import (
     TaxReturn,
 )
 from exchange.registry.synthetic.population import Population
-from exchange.registry.upsert import refresh_frequencies
+from exchange.registry.upsert import dependent_values, refresh_frequencies, taxpayer_values
 from exchange.store.bulk import CopyWriter
 
 log = get_logger(__name__)
@@ -50,6 +51,8 @@ _TABLES = {
     "tax_return": _table(TaxReturn),
     "declared_foreign_account": _table(DeclaredForeignAccount),
     "social_benefit": _table(SocialBenefit),
+    "declared_property": _table(DeclaredProperty),
+    "declared_income": _table(DeclaredIncome),
     "taxpayer_link": TAXPAYER_LINK,
 }
 
@@ -77,20 +80,7 @@ def _chunk_rows(population: Population, first_id: int, now: datetime) -> dict[st
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in _TABLES}
     for t in population.taxpayers:
         taxpayer_id = ids[t.national_id]
-        rows["taxpayer"].append(
-            {
-                "id": taxpayer_id,
-                "country": t.id_country,
-                "national_id": t.national_id,
-                "id_type": identify(t.id_country, t.national_id, t.kind).id_type.value,
-                "kind": t.kind.value,
-                "given_names": t.given_names,
-                "family_name": t.family_name,
-                "organisation_name": t.organisation_name,
-                "birth_date": t.birth_date,
-                "updated_at": now,
-            }
-        )
+        rows["taxpayer"].append({"id": taxpayer_id, **taxpayer_values(t, now)})
         history = histories.get(t.national_id, [])
         profile = taxpayer_profile(
             taxpayer_id,
@@ -103,44 +93,18 @@ def _chunk_rows(population: Population, first_id: int, now: datetime) -> dict[st
             addresses=[address_key(a.post_code, a.city, a.street, a.house_number) for a in history],
         )
         rows["taxpayer_link"].append(link_row(profile))
-    for a in population.addresses:
-        rows["taxpayer_address"].append(
-            {
-                "taxpayer_id": ids[a.national_id],
-                "valid_from": a.valid_from,
-                "valid_to": a.valid_to,
-                "country_code": a.country_code,
-                "street": a.street,
-                "house_number": a.house_number,
-                "post_code": a.post_code,
-                "city": a.city,
-            }
-        )
-    for r in population.returns:
-        rows["tax_return"].append(
-            {
-                "taxpayer_id": ids[r.national_id],
-                "tax_year": r.tax_year,
-                "total_income": r.total_income,
-                "foreign_interest": r.foreign_interest,
-                "foreign_dividends": r.foreign_dividends,
-                "foreign_gains": r.foreign_gains,
-                "foreign_other": r.foreign_other,
-            }
-        )
-    for d in population.declared_accounts:
-        rows["declared_foreign_account"].append(
-            {
-                "taxpayer_id": ids[d.national_id],
-                "tax_year": d.tax_year,
-                "country_code": d.country_code,
-                "institution": d.institution,
-            }
-        )
-    for b in population.benefits:
-        rows["social_benefit"].append(
-            {"taxpayer_id": ids[b.national_id], "year": b.year, "kind": b.kind, "amount": b.amount}
-        )
+    dependents: tuple[Sequence[RegistryRow], ...] = (
+        population.addresses,
+        population.returns,
+        population.declared_accounts,
+        population.benefits,
+        population.declared_properties,
+        population.declared_income,
+    )
+    for table_rows in dependents:
+        for row in table_rows:
+            table, _, values = dependent_values(row, ids[row.national_id])
+            rows[table.name].append(values)
     return rows
 
 

@@ -9,6 +9,12 @@
 - foreign_accounts (declared in a return): national_id, tax_year, country_code, institution;
   optional id_country
 - benefits (means-tested, per year): national_id, year, kind, amount; optional id_country
+- properties (declared in a return as let, at home or abroad): national_id, tax_year, line (the
+  property's number in the return), city, rental_income; optional id_country, country_code, street,
+  house_number, post_code, land_registration_number, rented_days
+- declared_income (a return's income by DPI activity type): national_id, tax_year, kind
+  (immovable_property, personal_services, sale_of_goods or transportation_rental), amount; optional
+  id_country
 - companies (the company registry, exchange.registry.companies): enterprise_number, name; optional
   country, vat_number, legal_form, street, house_number, post_code, city, country_code, activity
 
@@ -25,12 +31,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from exchange.errors import ExchangeError
-from exchange.records import PartyKind
+from exchange.records import Activity, PartyKind
 from exchange.registry.companies import CompanyRowError, parse_company
 from exchange.registry.data import (
     AddressData,
     BenefitData,
     DeclaredAccountData,
+    DeclaredIncomeData,
+    DeclaredPropertyData,
     FileRow,
     TaxpayerData,
     TaxReturnData,
@@ -216,6 +224,44 @@ def parse_benefit(row: Mapping[str, Any], home: str) -> BenefitData:
     return BenefitData(national_id, _year(row, "year"), kind, amount, country)
 
 
+def parse_property(row: Mapping[str, Any], home: str) -> DeclaredPropertyData:
+    country, national_id = _reference(row, home)
+    line = _int(row, "line")
+    if line < 1:
+        raise RowError("line is not a positive number")
+    income = _amount(row, "rental_income")
+    if income < 0:
+        raise RowError("rental_income is negative")
+    days = None if _text(row, "rented_days") is None else _int(row, "rented_days")
+    if days is not None and not 0 <= days <= 366:
+        raise RowError("rented_days is not between 0 and 366")
+    return DeclaredPropertyData(
+        national_id=national_id,
+        tax_year=_year(row, "tax_year"),
+        line=line,
+        city=_required_text(row, "city"),
+        rental_income=income,
+        country_code=_country(row, "country_code", home),
+        street=_text(row, "street"),
+        house_number=_text(row, "house_number"),
+        post_code=_text(row, "post_code"),
+        land_registration_number=_text(row, "land_registration_number"),
+        rented_days=days,
+        id_country=country,
+    )
+
+
+def parse_declared_income(row: Mapping[str, Any], home: str) -> DeclaredIncomeData:
+    country, national_id = _reference(row, home)
+    kind = _required_text(row, "kind").lower()
+    if kind not in {activity.value for activity in Activity}:
+        raise RowError(f"kind must be one of {', '.join(activity.value for activity in Activity)}")
+    amount = _amount(row, "amount")
+    if amount < 0:
+        raise RowError("amount is negative")
+    return DeclaredIncomeData(national_id, _year(row, "tax_year"), kind, amount, country)
+
+
 def _company(row: Mapping[str, Any], home: str) -> FileRow:
     try:
         return parse_company(row, home)
@@ -257,6 +303,13 @@ TABLES: dict[str, TableSpec] = {
             parse_foreign_account,
         ),
         _spec("benefits", "national_id year kind amount", "id_country", parse_benefit),
+        _spec(
+            "properties",
+            "national_id tax_year line city rental_income",
+            "id_country country_code street house_number post_code land_registration_number rented_days",
+            parse_property,
+        ),
+        _spec("declared_income", "national_id tax_year kind amount", "id_country", parse_declared_income),
         _spec(
             "companies",
             "enterprise_number name",

@@ -67,6 +67,36 @@ class BenefitData:
 
 
 @dataclass(frozen=True, slots=True)
+class DeclaredPropertyData:
+    """A property the return declares as let (at home or abroad): where it is, its land registration
+    number, the rental income and the days let the return declares; `line` numbers it in the return."""
+
+    national_id: str
+    tax_year: int
+    line: int
+    city: str
+    rental_income: Decimal
+    country_code: str = "BE"
+    street: str | None = None
+    house_number: str | None = None
+    post_code: str | None = None
+    land_registration_number: str | None = None
+    rented_days: int | None = None
+    id_country: str = "BE"
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredIncomeData:
+    """Income of one DPI activity type (exchange.records.Activity) the return declares for the year."""
+
+    national_id: str
+    tax_year: int
+    kind: str
+    amount: Decimal
+    id_country: str = "BE"
+
+
+@dataclass(frozen=True, slots=True)
 class CompanyData:
     """A company of the company registry (exchange.registry.companies), keyed by its enterprise number."""
 
@@ -83,6 +113,16 @@ class CompanyData:
     activity: str | None = None
 
 
-RegistryRow = TaxpayerData | AddressData | TaxReturnData | DeclaredAccountData | BenefitData
+RegistryRow = (
+    TaxpayerData
+    | AddressData
+    | TaxReturnData
+    | DeclaredAccountData
+    | BenefitData
+    | DeclaredPropertyData
+    | DeclaredIncomeData
+)
+# The rows that belong to a return: their taxpayer's return of the year must be loaded first.
+ReturnRow = DeclaredAccountData | DeclaredPropertyData | DeclaredIncomeData
 # What a registry file's row can be: a taxpayer's row, or a company of the company registry.
 FileRow = RegistryRow | CompanyData

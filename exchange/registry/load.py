@@ -22,6 +22,8 @@ from exchange.registry.data import (
     AddressData,
     CompanyData,
     DeclaredAccountData,
+    DeclaredIncomeData,
+    DeclaredPropertyData,
     FileRow,
     TaxpayerData,
     TaxReturnData,
@@ -71,6 +73,10 @@ def _key(row: FileRow) -> tuple[object, ...]:
         return (row.id_country, row.national_id, row.tax_year)
     if isinstance(row, DeclaredAccountData):
         return (row.id_country, row.national_id, row.tax_year, row.country_code, row.institution)
+    if isinstance(row, DeclaredPropertyData):
+        return (row.id_country, row.national_id, row.tax_year, row.line)
+    if isinstance(row, DeclaredIncomeData):
+        return (row.id_country, row.national_id, row.tax_year, row.kind)
     return (row.id_country, row.national_id, row.year, row.kind)
 
 
@@ -171,6 +177,8 @@ def population_tables(population: Population) -> dict[str, Sequence[FileRow]]:
         "returns": population.returns,
         "foreign_accounts": population.declared_accounts,
         "benefits": population.benefits,
+        "properties": population.declared_properties,
+        "declared_income": population.declared_income,
     }
 
 

@@ -157,3 +157,4 @@ class NameFrequency(Base):
 
 
 from exchange.registry import company_models as _company_models  # noqa: E402, F401  (the company registry on the same metadata)
+from exchange.registry import declared_models as _declared_models  # noqa: E402, F401  (declared properties and income, same metadata)

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, delete, func, insert, literal, select
@@ -15,16 +16,21 @@ from sqlalchemy.dialects import postgresql, sqlite
 from exchange.reconcile.db_source import chunked
 from exchange.reconcile.link_index import link_row
 from exchange.reconcile.profile import AddressKey, Profile, address_key, taxpayer_profile
+from exchange.reconcile.property_keys import property_keys
 from exchange.reconcile.sources import FREQUENCY_FIELDS
 from exchange.records import PartyKind
 from exchange.registry.data import (
     AddressData,
     BenefitData,
     DeclaredAccountData,
+    DeclaredIncomeData,
+    DeclaredPropertyData,
     RegistryRow,
+    ReturnRow,
     TaxpayerData,
     TaxReturnData,
 )
+from exchange.registry.declared_models import DeclaredIncome, DeclaredProperty
 from exchange.registry.identifiers import identify
 from exchange.registry.models import (
     TAXPAYER_LINK,
@@ -123,22 +129,24 @@ def refresh_frequencies(connection: Connection) -> None:
         connection.execute(insert(table).from_select(["field", "value", "count"], counted))
 
 
+def taxpayer_values(row: TaxpayerData, now: datetime) -> dict[str, Any]:
+    """A taxpayer's columns (without its id), as the upsert and the bulk path write them."""
+    return {
+        "country": row.id_country,
+        "national_id": row.national_id,
+        "id_type": identify(row.id_country, row.national_id, row.kind).id_type.value,
+        "kind": row.kind.value,
+        "given_names": row.given_names,
+        "family_name": row.family_name,
+        "organisation_name": row.organisation_name,
+        "birth_date": row.birth_date,
+        "updated_at": now,
+    }
+
+
 def upsert_taxpayers(connection: Connection, rows: Sequence[TaxpayerData]) -> list[int]:
     now = datetime.now(UTC)
-    values = [
-        {
-            "country": r.id_country,
-            "national_id": r.national_id,
-            "id_type": identify(r.id_country, r.national_id, r.kind).id_type.value,
-            "kind": r.kind.value,
-            "given_names": r.given_names,
-            "family_name": r.family_name,
-            "organisation_name": r.organisation_name,
-            "birth_date": r.birth_date,
-            "updated_at": now,
-        }
-        for r in rows
-    ]
+    values = [taxpayer_values(r, now) for r in rows]
     _upsert(connection, Taxpayer.__table__, values, ["country", "national_id"])  # type: ignore[arg-type]
     ids = taxpayer_ids(connection, ((r.id_country, r.national_id) for r in rows))
     changed = sorted(ids.values())
@@ -156,18 +164,33 @@ _DEPENDENTS: dict[type, tuple[Table, list[str]]] = {
         ["taxpayer_id", "tax_year", "country_code", "institution"],
     ),
     BenefitData: (SocialBenefit.__table__, ["taxpayer_id", "year", "kind"]),  # type: ignore[dict-item]
+    DeclaredPropertyData: (
+        DeclaredProperty.__table__,  # type: ignore[dict-item]
+        ["taxpayer_id", "tax_year", "line"],
+    ),
+    DeclaredIncomeData: (
+        DeclaredIncome.__table__,  # type: ignore[dict-item]
+        ["taxpayer_id", "tax_year", "kind"],
+    ),
 }
 _IDENTITY = frozenset({"national_id", "id_country"})
+_COLUMNS = {kind: tuple(f.name for f in fields(kind) if f.name not in _IDENTITY) for kind in _DEPENDENTS}
+# Read once per row type: the bulk path builds millions of these.
+_READERS = {kind: attrgetter(*names) for kind, names in _COLUMNS.items()}
 
 
-def _dependent_values(row: RegistryRow, taxpayer_id: int) -> tuple[Table, list[str], dict[str, Any]]:
-    """The table, its key columns, and the row's values for a row that belongs to a taxpayer."""
+def dependent_values(row: RegistryRow, taxpayer_id: int) -> tuple[Table, list[str], dict[str, Any]]:
+    """The table, its key columns, and the row's values for a row that belongs to a taxpayer (what the
+    upsert and the bulk path write)."""
     found = _DEPENDENTS.get(type(row))
     if found is None:
         raise TypeError(f"not a dependent registry row: {type(row).__name__}")
     table, keys = found
-    values = {item.name: getattr(row, item.name) for item in fields(row) if item.name not in _IDENTITY}
-    return table, keys, {"taxpayer_id": taxpayer_id, **values}
+    values: dict[str, Any] = {"taxpayer_id": taxpayer_id}
+    values.update(zip(_COLUMNS[type(row)], _READERS[type(row)](row), strict=True))
+    if isinstance(row, DeclaredPropertyData):
+        values |= property_keys(row)
+    return table, keys, values
 
 
 def _returns_present(connection: Connection, pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
@@ -191,19 +214,19 @@ def upsert_dependents(
             reject(Rejected(line, "no taxpayer with this national_id (load the taxpayers first)"))
         else:
             resolved.append((line, taxpayer_id, row))
-    accounts = {(t, r.tax_year) for _, t, r in resolved if isinstance(r, DeclaredAccountData)}
-    if accounts:
-        present = _returns_present(connection, accounts)
+    declared = {(t, r.tax_year) for _, t, r in resolved if isinstance(r, ReturnRow)}
+    if declared:
+        present = _returns_present(connection, declared)
         kept = []
         for line, taxpayer_id, row in resolved:
-            if isinstance(row, DeclaredAccountData) and (taxpayer_id, row.tax_year) not in present:
+            if isinstance(row, ReturnRow) and (taxpayer_id, row.tax_year) not in present:
                 reject(Rejected(line, "no tax return of this taxpayer for tax_year (load the returns first)"))
             else:
                 kept.append((line, taxpayer_id, row))
         resolved = kept
     by_table: dict[str, tuple[Table, list[str], list[dict[str, Any]]]] = {}
     for _, taxpayer_id, row in resolved:
-        table, keys, values = _dependent_values(row, taxpayer_id)
+        table, keys, values = dependent_values(row, taxpayer_id)
         by_table.setdefault(table.name, (table, keys, []))[2].append(values)
     for table, keys, table_rows in by_table.values():
         _upsert(connection, table, table_rows, keys)

@@ -43,10 +43,7 @@ VOCABULARY = Vocabulary(
 )
 
 
-def _child(parent: etree._Element, name: str, text: str | None, **attributes: str | None) -> etree._Element:
-    element = etree.SubElement(parent, f"{{{CBC}}}{name}", {k: v for k, v in attributes.items() if v})
-    element.text = text
-    return element
+_child = VOCABULARY.child
 
 
 def _organisation(
@@ -73,7 +70,7 @@ def _organisation(
 
 
 def reporting_entity_element(entity: ReportingFI) -> etree._Element:
-    element = etree.Element(f"{{{CBC}}}ReportingEntity", nsmap=NSMAP)
+    element = etree.Element(VOCABULARY.tag("ReportingEntity"), nsmap=NSMAP)
     _organisation(
         _child(element, "Entity", None), entity.res_country_codes, entity.ins, entity.names, entity.addresses
     )
@@ -92,7 +89,7 @@ def _amount(parent: etree._Element, name: str, value: Decimal, currency: str) ->
 
 
 def cbc_report_element(report: CbcReport) -> etree._Element:
-    element = etree.Element(f"{{{CBC}}}CbcReports", nsmap=NSMAP)
+    element = etree.Element(VOCABULARY.tag("CbcReports"), nsmap=NSMAP)
     doc_spec(element, report.doc_spec, VOCABULARY)
     _child(element, "ResCountryCode", report.res_country_code)
     summary, currencies = report.summary, report.summary.currencies
@@ -136,7 +133,7 @@ def cbc_report_element(report: CbcReport) -> etree._Element:
 
 
 def additional_info_element(info: CbcAdditionalInfo) -> etree._Element:
-    element = etree.Element(f"{{{CBC}}}AdditionalInfo", nsmap=NSMAP)
+    element = etree.Element(VOCABULARY.tag("AdditionalInfo"), nsmap=NSMAP)
     doc_spec(element, info.doc_spec, VOCABULARY)
     for text in info.other_info or ("-",):
         _child(element, "OtherInfo", text)

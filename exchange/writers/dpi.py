@@ -52,14 +52,8 @@ _ACTIVITY_ELEMENTS = {
 }
 
 
-def _dpi(name: str) -> str:
-    return f"{{{DPI}}}{name}"
-
-
-def _child(parent: etree._Element, name: str, text: str | None, **attributes: str | None) -> etree._Element:
-    element = etree.SubElement(parent, _dpi(name), {k: v for k, v in attributes.items() if v is not None})
-    element.text = text
-    return element
+_dpi = VOCABULARY.tag
+_child = VOCABULARY.child
 
 
 def _tin(parent: etree._Element, tin: TIN, name: str = "TIN") -> None:

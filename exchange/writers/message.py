@@ -41,6 +41,12 @@ class Vocabulary:
     def tag(self, name: str) -> str:
         return f"{{{self.namespace}}}{name}"
 
+    def child(
+        self, parent: etree._Element, name: str, text: str | None, **attributes: str | None
+    ) -> etree._Element:
+        """A sub-element of the format's own namespace; attributes that are None are left out."""
+        return child(parent, self.tag(name), text, **attributes)
+
 
 def child(parent: etree._Element, tag: str, text: str | None, **attributes: str | None) -> etree._Element:
     """A sub-element by its full tag; attributes that are None are left out."""

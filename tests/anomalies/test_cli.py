@@ -225,7 +225,7 @@ def test_rules_list_their_thresholds(
     capsys.readouterr()
     assert main(["flags", "rules", "--json"]) == 0
     rules = {rule["code"]: rule for rule in json.loads(capsys.readouterr().out)}
-    assert len(rules) == 18  # 13 on CRS and FATCA, 5 on DPI and CbC
+    assert len(rules) == 20  # 13 on CRS and FATCA, 7 on DPI and CbC
     assert rules["AC03"]["thresholds"] == {"flag_closed_amount_min": "1000", "flag_currency": "EUR"}
     assert rules["ID03"]["severity"] == "high" and rules["ID03"]["why"].endswith(".")
 

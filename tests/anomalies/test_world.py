@@ -62,7 +62,7 @@ def test_rule_positive_and_negative(world: World, code: str) -> None:
 
 def test_every_rule_is_covered_here_or_by_its_own_test() -> None:
     own_tests = {"DC03", "FI01"}  # they need a cohort or a history of corrections
-    own_tests |= {"PF02", "PF04", "CB01", "CB02", "CB03"}  # DPI and CbC: test_report_flags.py
+    own_tests |= {"PF01", "PF02", "PF03", "PF04", "CB01", "CB02", "CB03"}  # DPI and CbC: test_report_flags.py
     assert {rule.code for rule in FLAG_RULES} == set(CASES) | own_tests
 
 

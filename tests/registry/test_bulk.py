@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from exchange.registry.bulk import bulk_load, registry_size
+from exchange.registry.declared_models import DeclaredIncome, DeclaredProperty
 from exchange.registry.load import load_population
 from exchange.registry.models import (
     TAXPAYER_LINK,
@@ -38,6 +39,18 @@ def _frequencies(engine: Engine) -> set[tuple[str, str, int]]:
         return {(f, v, c) for f, v, c in connection.execute(query)}
 
 
+def _declared_properties(engine: Engine) -> set[tuple[Any, ...]]:
+    with engine.connect() as connection:
+        query = select(
+            DeclaredProperty.tax_year,
+            DeclaredProperty.line,
+            DeclaredProperty.rental_income,
+            DeclaredProperty.land_key,
+            DeclaredProperty.address_key,
+        )
+        return {tuple(row) for row in connection.execute(query)}
+
+
 def _count(engine: Engine, model: Any) -> int:
     with engine.connect() as connection:
         return int(connection.execute(select(func.count()).select_from(model)).scalar_one())
@@ -63,7 +76,10 @@ def test_the_fast_path_builds_what_the_upsert_builds(db_engine: Engine) -> None:
     assert _count(db_engine, TaxReturn) == sum(len(c.returns) for c in chunks)
     assert _count(db_engine, DeclaredForeignAccount) == sum(len(c.declared_accounts) for c in chunks)
     assert _count(db_engine, SocialBenefit) == sum(len(c.benefits) for c in chunks)
+    assert _count(db_engine, DeclaredProperty) == sum(len(c.declared_properties) for c in chunks) > 0
+    assert _count(db_engine, DeclaredIncome) == sum(len(c.declared_income) for c in chunks) > 0
     fast_index, fast_frequencies = _link_index(db_engine), _frequencies(db_engine)
+    fast_properties = _declared_properties(db_engine)
     assert len(fast_index) == 600 and fast_frequencies
 
     # The upsert path over the same rows rewrites each taxpayer's index row: nothing may change.
@@ -71,6 +87,7 @@ def test_the_fast_path_builds_what_the_upsert_builds(db_engine: Engine) -> None:
         assert all(not r.rejected for r in load_population(db_engine, chunk))
     assert _link_index(db_engine) == fast_index
     assert _frequencies(db_engine) == fast_frequencies
+    assert _declared_properties(db_engine) == fast_properties  # the same match keys on both paths
 
 
 def test_a_registry_that_holds_taxpayers_takes_the_upsert_path(db_engine: Engine) -> None:

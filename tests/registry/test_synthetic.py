@@ -61,7 +61,16 @@ def test_the_population_writes_as_loadable_files(tmp_path: Path) -> None:
     assert (
         set(csv_files)
         == set(parquet_files)
-        == {"companies", "taxpayers", "addresses", "returns", "foreign_accounts", "benefits"}
+        == {
+            "companies",
+            "taxpayers",
+            "addresses",
+            "returns",
+            "foreign_accounts",
+            "benefits",
+            "properties",
+            "declared_income",
+        }
     )
     header = csv_files["taxpayers"].read_text(encoding="utf-8").splitlines()[0]
     assert header.startswith("national_id,kind")

@@ -27,7 +27,12 @@ from exchange.anomalies.rules.groups import (
 )
 from exchange.anomalies.rules.identity import identity_conflict, person_not_found, tin_invalid
 from exchange.anomalies.rules.institutions import frequent_amendments
-from exchange.anomalies.rules.platforms import income_split_across_platforms, platform_income_on_benefit
+from exchange.anomalies.rules.platforms import (
+    income_split_across_platforms,
+    platform_income_above_declared,
+    platform_income_on_benefit,
+    rental_beyond_declared,
+)
 
 ACCOUNT_RULES: tuple[FlagRule[AccountFacts], ...] = (
     person_not_found,
@@ -47,7 +52,9 @@ TAXPAYER_RULES: tuple[FlagRule[TaxpayerYearFacts], ...] = (
 )
 INSTITUTION_RULES: tuple[FlagRule[InstitutionFacts], ...] = (frequent_amendments,)
 PLATFORM_RULES: tuple[FlagRule[PlatformYearFacts], ...] = (
+    platform_income_above_declared,
     platform_income_on_benefit,
+    rental_beyond_declared,
     income_split_across_platforms,
 )
 GROUP_RULES: tuple[FlagRule[GroupFacts], ...] = (

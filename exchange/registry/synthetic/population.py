@@ -22,6 +22,8 @@ from exchange.registry.data import (
     BenefitData,
     CompanyData,
     DeclaredAccountData,
+    DeclaredIncomeData,
+    DeclaredPropertyData,
     TaxpayerData,
     TaxReturnData,
 )
@@ -39,6 +41,7 @@ from exchange.registry.synthetic.names import (
     NameStyle,
 )
 from exchange.registry.synthetic.places import BRUSSELS_STREETS, PLACES, STREETS, Place
+from exchange.registry.synthetic.platform_income import PlatformEarning, PlatformSide
 
 ENTITY_SHARE = 0.03
 BIS_SHARE = 0.02
@@ -119,7 +122,10 @@ class Population:
     returns: list[TaxReturnData] = field(default_factory=list)
     declared_accounts: list[DeclaredAccountData] = field(default_factory=list)
     benefits: list[BenefitData] = field(default_factory=list)
+    declared_properties: list[DeclaredPropertyData] = field(default_factory=list)
+    declared_income: list[DeclaredIncomeData] = field(default_factory=list)
     holdings: list[ForeignHolding] = field(default_factory=list)  # ground truth, not registry data
+    platform_earnings: list[PlatformEarning] = field(default_factory=list)  # ground truth, likewise
 
     @cached_property
     def by_id(self) -> dict[str, TaxpayerData]:
@@ -183,6 +189,7 @@ class _Builder:
         self.oldest = date(year - 95, 1, 1).toordinal()
         self.youngest = date(year - 18, 12, 31).toordinal()
         self.used = _UsedNumbers(self.oldest, self.youngest)
+        self.platforms = PlatformSide(seed, year, abroad)
 
     def chunks(self, chunk: int) -> Iterator[Population]:
         """The population a chunk of taxpayers at a time, each chunk with its own holdings (entities'
@@ -242,6 +249,10 @@ class _Builder:
         benefit = self._benefits(person.national_id, born)
         holding = self._holding(person.national_id, more_likely=benefit)
         self._tax_return(person.national_id, holding)
+        population = self.population
+        self.platforms.person(
+            person, population.platform_earnings, population.declared_properties, population.declared_income
+        )
 
     def _street(self, place: Place) -> str:
         if place.language == "bi":
@@ -385,6 +396,9 @@ def generate_population(
         whole.declared_accounts += chunk.declared_accounts
         whole.benefits += chunk.benefits
         whole.holdings += chunk.holdings
+        whole.declared_properties += chunk.declared_properties
+        whole.declared_income += chunk.declared_income
+        whole.platform_earnings += chunk.platform_earnings
     return whole
 
 
