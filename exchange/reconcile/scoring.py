@@ -83,13 +83,15 @@ class Scorer:
             self._tf_cache[key] = weight
         return weight
 
-    def score(self, query: Profile, candidate: Profile, swapped_query: Profile | None = None) -> Scored:
+    def score(self, query: Profile, candidate: Profile, crosswise: bool = False) -> Scored:
+        """`crosswise`: also try the query's names swapped, when the straight comparison suggests it
+        (the swapped profile is built only then: few pairs need it)."""
         if query.kind is PartyKind.ORGANISATION:
             return self._score_organisation(query, candidate)
         straight = self._score_person(query, candidate, swapped=False)
-        if swapped_query is None or not _may_be_swapped(query, candidate, straight):
+        if not crosswise or not _may_be_swapped(query, candidate, straight):
             return straight
-        crossed = self._score_person(swapped_query, candidate, swapped=True)
+        crossed = self._score_person(query.swapped(), candidate, swapped=True)
         return crossed if crossed.weight > straight.weight else straight
 
     def _score_person(self, q: Profile, c: Profile, *, swapped: bool) -> Scored:
