@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     TextClause,
     and_,
+    bindparam,
     func,
     insert,
     select,
@@ -122,8 +123,9 @@ _NAME_COUNTS = {
 }
 
 
-def _owners_statement(home: str, tins: Sequence[str]) -> Any:
-    """The taxpayers of these national ids, their index rows and the registry counts of their names."""
+def _owners_statement() -> Any:
+    """The taxpayers of the national ids :tins of :home, their index rows and the registry counts
+    of their names."""
     joined = Taxpayer.__table__.join(TAXPAYER_LINK, _LINK.taxpayer_id == Taxpayer.id)
     counts = []
     for attribute, (field_name, counted) in _NAME_COUNTS.items():
@@ -134,8 +136,13 @@ def _owners_statement(home: str, tins: Sequence[str]) -> Any:
     return (
         select(Taxpayer.national_id, *_PROFILE, *counts)
         .select_from(joined)
-        .where(Taxpayer.country == home, Taxpayer.national_id.in_(tins))
+        .where(
+            Taxpayer.country == bindparam("home"), Taxpayer.national_id.in_(bindparam("tins", expanding=True))
+        )
     )
+
+
+_OWNERS = _owners_statement()
 
 
 class DatabaseSource:
@@ -172,7 +179,8 @@ class DatabaseSource:
         found: dict[str, Profile] = {}
         for batch in chunked(sorted(tins)):
             self.statements += 1
-            for row in self.connection.execute(_owners_statement(self.home, batch)).mappings():
+            rows = self.connection.execute(_OWNERS, {"home": self.home, "tins": batch})
+            for row in rows.mappings().all():
                 found[row["national_id"]] = self._profile(row)
         return found
 
@@ -196,7 +204,7 @@ class DatabaseSource:
         rows = self.connection.execute(statement, {"cap": max_block_size, "over": max_block_size + 1})
         found: dict[BlockKey, list[Profile]] = defaultdict(list)
         read: dict[int, Profile] = {}  # a taxpayer under several of the batch's keys is read once
-        for row in rows.mappings():
+        for row in rows.mappings().all():
             self.rows_read += 1
             profile = read.get(row["taxpayer_id"])
             if profile is None:
