@@ -355,8 +355,21 @@ def phase_load(url: str, size: int, seed: int, work: Path, max_parties: int) -> 
             generation.wall += making.wall
             yield chunk
 
+    started = time.perf_counter()
+
+    loaded = [0]
+
+    def progress(taxpayers: int) -> None:
+        # On stderr, so that a load stopped before its end still tells how far it got and how fast.
+        loaded[0] += taxpayers
+        elapsed = time.perf_counter() - started
+        print(
+            f"loaded {loaded[0]:,} taxpayers in {elapsed:.0f}s ({loaded[0] / elapsed:,.0f}/s)",
+            file=sys.stderr,
+        )
+
     with timed() as total:
-        report = bulk_load(engine, chunks())
+        report = bulk_load(engine, chunks(), progress)
     engine.dispose()
     with (work / "parties.pickle").open("wb") as handle:
         pickle.dump(kept, handle)

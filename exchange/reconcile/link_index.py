@@ -51,11 +51,14 @@ def link_row(profile: Profile) -> dict[str, Any]:
     }
 
 
+_KINDS = {kind.value: kind for kind in PartyKind}  # a dict look-up: the enum's call costs more per row
+
+
 def row_profile(row: Mapping[Any, Any]) -> Profile:
     """The profile stored in an index row."""
     return Profile(
         ref=row["taxpayer_id"],
-        kind=PartyKind(row["kind"]),
+        kind=_KINDS[row["kind"]],
         given=row["given"],
         given_all=row["given_all"],
         family=row["family"],

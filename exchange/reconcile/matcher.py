@@ -95,7 +95,6 @@ class Matcher:
     def match(self, queries: Sequence[Query]) -> list[Decision]:
         """One decision per query, in the same order."""
         owners = self.source.owners({tin for query in queries for tin in query.home_tins})
-        swapped = {q.ref: q.profile.swapped() for q in queries if q.profile.kind is PartyKind.INDIVIDUAL}
         decisions: dict[int, Decision] = {}
         owner_of: dict[int, Profile] = {}
         for query in queries:
@@ -107,30 +106,28 @@ class Matcher:
         doubted: list[tuple[Query, Decision]] = []
         for query in queries:
             owner = owner_of.get(query.ref)
-            confirmed = None if owner is None else self._confirm_owner(query, owner, swapped.get(query.ref))
+            confirmed = None if owner is None else self._confirm_owner(query, owner)
             if confirmed is None:
                 linkage.append(query)
             elif _another_given_name(query.profile.kind, confirmed[1]):
                 doubted.append((query, confirmed[0]))
             else:
                 decisions[query.ref] = confirmed[0]
-        for decision in self._link(linkage, swapped, owner_of):
+        for decision in self._link(linkage, owner_of):
             decisions[decision.ref] = decision
-        for decision in self._check_namesakes(doubted, swapped, owner_of):
+        for decision in self._check_namesakes(doubted, owner_of):
             decisions[decision.ref] = decision
         return [decisions[query.ref] for query in queries]
 
     # -- exact TIN --------------------------------------------------------------------------------
 
-    def _confirm_owner(
-        self, query: Query, owner: Profile, swapped: Profile | None
-    ) -> tuple[Decision, Scored] | None:
+    def _confirm_owner(self, query: Query, owner: Profile) -> tuple[Decision, Scored] | None:
         """A match when the owner's name and birth date agree with the party's; None sends the party
         to linkage, which reports it as a conflict with candidates."""
         kind = query.profile.kind
         if owner.kind is not kind:
             return None
-        scored = self._score(query.profile, owner, swapped)
+        scored = self._score(query.profile, owner)
         if not self._agrees(kind, scored):
             return None
         explanation = self.scorer.explain(kind, scored) | {"tin": "home TIN found in the registry"}
@@ -154,14 +151,13 @@ class Matcher:
     def _check_namesakes(
         self,
         doubted: Sequence[tuple[Query, Decision]],
-        swapped: Mapping[int, Profile],
         owner_of: Mapping[int, Profile],
     ) -> list[Decision]:
         """The TIN's owner has another given name: if another taxpayer agrees with the party on every
         field (a sibling's or a parent's TIN was reported), the party is a conflict naming both, not
         the owner; otherwise the owner's match stands."""
         scored: dict[int, dict[int, Scored]] = {query.ref: {} for query, _ in doubted}
-        self._score_stage([query for query, _ in doubted], 1, swapped, scored)
+        self._score_stage([query for query, _ in doubted], 1, scored)
         decisions = []
         for query, confirmed in doubted:
             owner = owner_of[query.ref].ref
@@ -173,14 +169,12 @@ class Matcher:
 
     # -- record linkage ---------------------------------------------------------------------------
 
-    def _link(
-        self, queries: Sequence[Query], swapped: Mapping[int, Profile], owner_of: Mapping[int, Profile]
-    ) -> list[Decision]:
+    def _link(self, queries: Sequence[Query], owner_of: Mapping[int, Profile]) -> list[Decision]:
         decisions: dict[int, Decision] = {}
         scored: dict[int, dict[int, Scored]] = {query.ref: {} for query in queries}
         pending = list(queries)
         for stage in (1, 2):
-            self._score_stage(pending, stage, swapped, scored)
+            self._score_stage(pending, stage, scored)
             still_open = []
             for query in pending:
                 decision = self._decide(query, scored[query.ref], owner_of.get(query.ref))
@@ -190,15 +184,14 @@ class Matcher:
             pending = still_open
         return [decisions[query.ref] for query in queries]
 
-    def _score(self, query: Profile, candidate: Profile, swapped: Profile | None) -> Scored:
+    def _score(self, query: Profile, candidate: Profile) -> Scored:
         self.pairs_scored += 1
-        return self.scorer.score(query, candidate, swapped)
+        return self.scorer.score(query, candidate, crosswise=True)
 
     def _score_stage(
         self,
         queries: Sequence[Query],
         stage: int,
-        swapped: Mapping[int, Profile],
         scored: dict[int, dict[int, Scored]],
     ) -> None:
         if not queries:
@@ -213,7 +206,7 @@ class Matcher:
             for key in keys_of[query.ref]:
                 for candidate in found.get(key, ()):
                     if candidate.ref not in mine and candidate.kind is query.profile.kind:
-                        mine[candidate.ref] = self._score(query.profile, candidate, swapped.get(query.ref))
+                        mine[candidate.ref] = self._score(query.profile, candidate)
 
     def _count_names(self, profiles: Iterable[Profile]) -> None:
         """Make the registry frequencies of these candidates' names known to the scorer."""
@@ -228,7 +221,7 @@ class Matcher:
         ranked = sorted(scored.values(), key=lambda s: s.weight, reverse=True)
         tin_owner = None if owner is None else owner.ref
         if owner is not None and owner.ref not in scored and owner.kind is kind:
-            owner_scored = self._score(query.profile, owner, query.profile.swapped())
+            owner_scored = self._score(query.profile, owner)
             ranked = sorted([*ranked, owner_scored], key=lambda s: s.weight, reverse=True)
         probabilities = posterior([s.weight for s in ranked], prior)
         shortlist = [

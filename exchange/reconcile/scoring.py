@@ -68,9 +68,17 @@ class Scorer:
             for kind, model in self.models.items()
         }
         self._tf_cache: dict[tuple[str, str], float] = {}
+        # What an explanation says of each comparison at each level, worked out once, not per pair.
+        self._labels = {
+            kind: [(c.field, [level.label for level in c.levels]) for c in model.comparisons]
+            for kind, model in self.models.items()
+        }
+        self._priors = {
+            kind: model.prior_weight(frequencies.registry_size) for kind, model in self.models.items()
+        }
 
     def prior_weight(self, kind: PartyKind) -> float:
-        return self.models[kind].prior_weight(self.frequencies.registry_size)
+        return self._priors[kind]
 
     def _exact_weight(self, kind: PartyKind, index: int, field_name: str, value: str) -> float:
         key = (field_name, value)
@@ -83,13 +91,15 @@ class Scorer:
             self._tf_cache[key] = weight
         return weight
 
-    def score(self, query: Profile, candidate: Profile, swapped_query: Profile | None = None) -> Scored:
+    def score(self, query: Profile, candidate: Profile, crosswise: bool = False) -> Scored:
+        """`crosswise`: also try the query's names swapped, when the straight comparison suggests it
+        (the swapped profile is built only then: few pairs need it)."""
         if query.kind is PartyKind.ORGANISATION:
             return self._score_organisation(query, candidate)
         straight = self._score_person(query, candidate, swapped=False)
-        if swapped_query is None or not _may_be_swapped(query, candidate, straight):
+        if not crosswise or not _may_be_swapped(query, candidate, straight):
             return straight
-        crossed = self._score_person(swapped_query, candidate, swapped=True)
+        crossed = self._score_person(query.swapped(), candidate, swapped=True)
         return crossed if crossed.weight > straight.weight else straight
 
     def _score_person(self, q: Profile, c: Profile, *, swapped: bool) -> Scored:
@@ -128,18 +138,20 @@ class Scorer:
         """Per field: the level reached and its match weight in bits, for an analyst to read."""
         model = self.models[kind]
         fields = []
-        for comparison, level, weight in zip(model.comparisons, scored.levels, scored.weights, strict=True):
+        for (field_name, labels), comparison, level, weight in zip(
+            self._labels[kind], model.comparisons, scored.levels, scored.weights, strict=True
+        ):
             entry: dict[str, Any] = {
-                "field": comparison.field,
-                "level": "missing on one side" if level < 0 else comparison.levels[level].label,
+                "field": field_name,
+                "level": "missing on one side" if level < 0 else labels[level],
                 "weight": round(weight, 2),
             }
             if level == 0 and comparison.levels[0].term_frequency:
                 entry["term_frequency_adjusted"] = True
-            if comparison.field == "address" and scored.address_position >= 0:
+            if field_name == "address" and scored.address_position >= 0:
                 entry["registry_address"] = "current" if scored.address_position == 0 else "former"
             fields.append(entry)
-        prior = self.prior_weight(kind)
+        prior = self._priors[kind]
         return {
             "model": model.version,
             "fields": fields,

@@ -107,5 +107,8 @@ def upsert_companies(connection: Connection, companies: Sequence[CompanyData]) -
     """Insert the companies, or update in place those whose (country, enterprise number) is there."""
     table: Table = Company.__table__  # type: ignore[assignment]
     now = datetime.now(UTC)
-    _upsert(connection, table, [company_row(company, now) for company in companies], _KEY)
+    # One statement may not touch a row twice on PostgreSQL: of a company named twice, the last wins,
+    # as if the two were written one after the other (synthetic sister companies can share a number).
+    rows = {(c.country, c.enterprise_number): company_row(c, now) for c in companies}
+    _upsert(connection, table, list(rows.values()), _KEY)
     return len(companies)
