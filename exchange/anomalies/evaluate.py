@@ -52,6 +52,7 @@ from exchange.logs import get_logger
 from exchange.reconcile.db_source import chunked
 from exchange.settings import Settings
 from exchange.store.models import ReceivedFile
+from exchange.store.value_lists import among
 
 # Scopes per batch. A chain with its facts and flags takes a few KiB while its batch is evaluated; two
 # thousand keep a batch within tens of MiB and the queries per batch few.
@@ -298,7 +299,7 @@ class _Outbox:
             query = (
                 select(FlagEventRow.id, FlagEventRow.payload, Flag.taxpayer_id)
                 .join(Flag, Flag.id == FlagEventRow.flag_id)
-                .where(FlagEventRow.id >= self.first_id, Flag.taxpayer_id.in_(batch))
+                .where(FlagEventRow.id >= self.first_id, among(self.connection, Flag.taxpayer_id, batch))
             )
             stale = [
                 {"b_id": event_id, "payload": {**payload, "taxpayer_score": scores[taxpayer].score}}

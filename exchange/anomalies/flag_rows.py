@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from exchange.anomalies.events import EventType
 from exchange.anomalies.models import Flag
 from exchange.reconcile.db_source import chunked
+from exchange.store.value_lists import among
 
 RAISED, RETRACTED = "raised", "retracted"
 # What a desired flag sets, and what comparing it with the stored one looks at.
@@ -90,7 +91,7 @@ def stored_flags(connection: Connection, scope_keys: Collection[str]) -> dict[st
     """Every flag of these scopes, raised or retracted, by fingerprint."""
     stored: dict[str, Stored] = {}
     for batch in chunked(sorted(scope_keys), _KEYS_PER_QUERY):
-        for row in connection.execute(select(*_READ).where(_FLAG.c.scope_key.in_(batch))):
+        for row in connection.execute(select(*_READ).where(among(connection, _FLAG.c.scope_key, batch))):
             flag_id, fingerprint, state, *values = row
             stored[fingerprint] = Stored(flag_id, state, dict(zip(COLUMNS, values, strict=True)))
     return stored

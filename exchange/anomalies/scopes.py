@@ -60,6 +60,7 @@ from exchange.store.models import (
     ReportingFIRow,
 )
 from exchange.store.types import Id
+from exchange.store.value_lists import among
 
 _work = MetaData()
 _CHAINS = Table(
@@ -152,7 +153,9 @@ class Worklist:
         stale = _TAXPAYER_YEARS.c.stale_risk
         for batch in chunked(sorted(taxpayer_ids)):
             self.connection.execute(
-                update(_TAXPAYER_YEARS).where(_TAXPAYER_YEARS.c.taxpayer_id.in_(batch)).values({stale: 1})
+                update(_TAXPAYER_YEARS)
+                .where(among(self.connection, _TAXPAYER_YEARS.c.taxpayer_id, batch))
+                .values({stale: 1})
             )
 
     def _insert_taxpayer_years(self, pairs: CompoundSelect[int | None, int | None]) -> None:
