@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, select, update
 
 from exchange.anomalies.account_facts import account_facts
 from exchange.anomalies.cohort_facts import Cohorts
@@ -51,6 +51,7 @@ from exchange.collector import collector_paused
 from exchange.logs import get_logger
 from exchange.reconcile.db_source import chunked
 from exchange.settings import Settings
+from exchange.store.ids import insert_with_ids
 from exchange.store.models import ReceivedFile
 from exchange.store.value_lists import among
 
@@ -281,12 +282,7 @@ class _Outbox:
         if not changed:
             return
         drafts = [_event(event, flag, scores, self.file_id, self.now) for event, flag in changed]
-        ids = list(
-            self.connection.execute(
-                insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True),
-                outbox_rows(drafts),
-            ).scalars()
-        )
+        ids = insert_with_ids(self.connection, _EVENTS, outbox_rows(drafts))
         self.first_id = ids[0] if self.first_id is None else self.first_id
         self.last_id = ids[-1]
         self.totals.update(draft.event.value for draft in drafts)

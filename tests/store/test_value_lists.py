@@ -8,6 +8,7 @@ from sqlalchemy import Engine, func, insert, select
 
 from exchange.records import PartyKind
 from exchange.registry.models import Taxpayer
+from exchange.store.ids import insert_with_ids
 from exchange.store.value_lists import among
 
 
@@ -49,3 +50,25 @@ def test_among_strings_and_the_empty_list(db_engine: Engine) -> None:
         assert sorted(names.scalars()) == [3, 7]
         none = select(func.count()).where(among(connection, Taxpayer.id, []))
         assert connection.execute(none.select_from(Taxpayer)).scalar_one() == 0
+
+
+def test_insert_with_ids_gives_each_row_its_key(db_engine: Engine) -> None:
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "kind": PartyKind.INDIVIDUAL,
+            "country": "BE",
+            "national_id": f"NEW{n}",
+            "id_type": "NN",
+            "updated_at": now,
+        }
+        for n in range(300)
+    ]
+    with db_engine.begin() as connection:
+        first = insert_with_ids(connection, Taxpayer.__table__, rows[:5])  # type: ignore[arg-type]
+        ids = insert_with_ids(connection, Taxpayer.__table__, rows[5:])  # type: ignore[arg-type]
+        stored = dict(
+            connection.execute(select(Taxpayer.id, Taxpayer.national_id).where(Taxpayer.id.in_(ids))).all()
+        )
+    assert len(set(ids)) == 295 and min(ids) > max(first)
+    assert [stored[key] for key in ids] == [f"NEW{n}" for n in range(5, 300)]
