@@ -46,7 +46,7 @@ from exchange.anomalies.rules import ACCOUNT_RULES, INSTITUTION_RULES, TAXPAYER_
 from exchange.anomalies.scopes import ScopeBatch, Worklist, worklist
 from exchange.anomalies.scores import RiskScore, refresh_risk
 from exchange.anomalies.taxpayer_facts import taxpayer_year_facts
-from exchange.anomalies.transaction import evaluation_transaction, lock_taxpayer_buckets, taxpayer_bucket
+from exchange.anomalies.transaction import evaluation_transaction, lock_taxpayers
 from exchange.collector import collector_paused
 from exchange.logs import get_logger
 from exchange.reconcile.db_source import chunked
@@ -240,7 +240,7 @@ class _Evaluation:
 
     def _evaluate(self, batch: ScopeBatch) -> None:
         if batch.taxpayer_years:
-            lock_taxpayer_buckets(self.connection, {taxpayer_bucket(t) for t, _ in batch.taxpayer_years})
+            lock_taxpayers(self.connection, {t for t, _ in batch.taxpayer_years})
         desired = _by_fingerprint(desired_flags(self.connection, batch, self.settings, self.cohorts))
         stored = stored_flags(self.connection, batch.keys())
         changed = write(self.connection, compare(stored, desired, self.file_id, self.now))
