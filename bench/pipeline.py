@@ -308,9 +308,16 @@ def consume(expected_files: int, shared: bool = False) -> dict[str, float]:
         "seconds": finished - (clock.first_start or finished),
         "pipeline_seconds": clock.inside,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # Linux: KiB
+        "cpu_seconds": _cpu_seconds(),
         "first_start_at": (clock.first_start or finished) + to_wall,
         "finished_at": finished + to_wall,
     }
+
+
+def _cpu_seconds() -> float:
+    """This process's user + system CPU seconds (its database server's are not counted)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 # -- every core: one worker beside two, in one consumer group on PostgreSQL ----------------------------
@@ -323,10 +330,15 @@ class Scaling:
     records: int
     seconds: float
     peak_rss_mib: float
+    cpu_seconds: float  # of the workers' processes, start-up included; PostgreSQL's backends not
 
     @property
     def reports_per_second(self) -> float:
         return self.records / self.seconds
+
+    @property
+    def cpu_ms_per_report(self) -> float:
+        return 1000 * self.cpu_seconds / self.records
 
 
 def seal_scaling(reports: int, authorities: dict[str, AuthorityFolders], workdir: Path) -> Batch:
@@ -366,7 +378,8 @@ def measure_workers(settings: Settings, batch: Batch, workers: int) -> Scaling:
     finished = max(f["finished_at"] for f in figures)
     records = max(int(f["records"]) for f in figures)
     files = sum(int(f["files"]) for f in figures)
-    return Scaling(workers, files, records, finished - started, max(f["peak_rss_mib"] for f in figures))
+    cpu = sum(float(f["cpu_seconds"]) for f in figures)
+    return Scaling(workers, files, records, finished - started, max(f["peak_rss_mib"] for f in figures), cpu)
 
 
 def run_scaling(new_url: Callable[[], str], batch: Batch, rig: Rig) -> list[Scaling]:
@@ -383,14 +396,15 @@ def print_scaling(results: list[Scaling], batch: Batch) -> None:
     print(f"every core (PostgreSQL): {len(batch.packets)} files of {batch.reports} reports, NL and LU")
     print(
         f"{'workers':>8}{'files':>6}{'records':>9}{'seconds':>9}{'reports/s':>10}{'peak RSS':>10}"
-        f"{'scaling':>9}"
+        f"{'scaling':>9}{'worker CPU ms/report':>22}"
     )
     for r in results:
         ratio = r.reports_per_second / results[0].reports_per_second
         print(
             f"{r.workers:>8}{r.files:>6}{r.records:>9}{r.seconds:>9.2f}{r.reports_per_second:>10.0f}"
-            f"{r.peak_rss_mib:>6.0f} MiB{ratio:>8.2f}x"
+            f"{r.peak_rss_mib:>6.0f} MiB{ratio:>8.2f}x{r.cpu_ms_per_report:>22.2f}"
         )
+    print(f"load average during the run (1, 5, 15 min): {os.getloadavg()}")
 
 
 def load_store(url: str, specs: list[tuple[int, int]]) -> None:

@@ -38,6 +38,7 @@ from exchange.store.models import (
     PartyTinRow,
     PaymentRow,
 )
+from exchange.store.value_lists import among
 
 # Chains read together: each query of a page binds this many ids, far below either engine's limit.
 CHAINS_PER_PAGE = 2000
@@ -68,7 +69,7 @@ def _page(connection: Connection, chains: Sequence[int]) -> Iterator[AccountFact
         )
         .join(DocRecord, DocRecord.id == AccountReportRow.doc_record_id)
         .join(MessageHeaderRow, MessageHeaderRow.file_id == AccountReportRow.file_id)
-        .where(DocRecord.chain_id.in_(chains), DocRecord.state == DocState.CURRENT)
+        .where(among(connection, DocRecord.chain_id, chains), DocRecord.state == DocState.CURRENT)
         .order_by(DocRecord.chain_id)
     ).all()
     if not reports:
@@ -154,7 +155,7 @@ def _parties(
             PartyMatch.candidates,
         )
         .outerjoin(PartyMatch, PartyMatch.party_id == PartyRow.id)
-        .where(PartyRow.account_report_id.in_(report_ids))
+        .where(among(connection, PartyRow.account_report_id, report_ids))
         .order_by(PartyRow.account_report_id, PartyRow.position)
     )
     for report_id, *row in connection.execute(query):
@@ -163,7 +164,7 @@ def _parties(
         by_id[party.party_id] = party
         if party.match is not None and party.match.decision == "match" and party.match.taxpayer_id:
             confident.add(party.match.taxpayer_id)
-    owned = PartyRow.account_report_id.in_(report_ids)
+    owned = among(connection, PartyRow.account_report_id, report_ids)
     tins = (
         select(PartyTinRow.party_id, PartyTinRow.position, PartyTinRow.value, PartyTinRow.issued_by)
         .join(PartyRow, PartyRow.id == PartyTinRow.party_id)
@@ -205,7 +206,7 @@ def payments_of(connection: Connection, report_ids: Collection[int]) -> dict[int
     for batch in chunked(sorted(report_ids), CHAINS_PER_PAGE):
         query = (
             select(PaymentRow.account_report_id, PaymentRow.type, PaymentRow.amount, PaymentRow.currency)
-            .where(PaymentRow.account_report_id.in_(batch))
+            .where(among(connection, PaymentRow.account_report_id, batch))
             .order_by(PaymentRow.account_report_id, PaymentRow.position)
         )
         for report_id, kind, amount, currency in connection.execute(query):

@@ -20,6 +20,7 @@ from exchange.anomalies.models import DisputedBalance
 from exchange.anomalies.record_errors import BALANCE_ERROR_CODES
 from exchange.reconcile.db_source import chunked
 from exchange.store.models import AccountReportRow, DocRecord, FindingRow
+from exchange.store.value_lists import among
 
 
 def note_disputed_balances(connection: Connection, file_id: int | None = None) -> int:
@@ -63,7 +64,7 @@ def disputed_of(connection: Connection, account_report_ids: Collection[int]) -> 
     found: dict[int, set[int]] = defaultdict(set)
     for batch in chunked(sorted(account_report_ids)):
         query = select(DisputedBalance.account_report_id, DisputedBalance.code).where(
-            DisputedBalance.account_report_id.in_(batch)
+            among(connection, DisputedBalance.account_report_id, batch)
         )
         for report_id, code in connection.execute(query):
             found[report_id].add(code)

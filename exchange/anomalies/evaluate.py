@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, select, update
 
 from exchange.anomalies.account_facts import account_facts
 from exchange.anomalies.cohort_facts import Cohorts
@@ -46,12 +46,14 @@ from exchange.anomalies.rules import ACCOUNT_RULES, INSTITUTION_RULES, TAXPAYER_
 from exchange.anomalies.scopes import ScopeBatch, Worklist, worklist
 from exchange.anomalies.scores import RiskScore, refresh_risk
 from exchange.anomalies.taxpayer_facts import taxpayer_year_facts
-from exchange.anomalies.transaction import evaluation_transaction, lock_taxpayer_buckets, taxpayer_bucket
+from exchange.anomalies.transaction import evaluation_transaction, lock_taxpayers
 from exchange.collector import collector_paused
 from exchange.logs import get_logger
 from exchange.reconcile.db_source import chunked
 from exchange.settings import Settings
+from exchange.store.ids import insert_with_ids
 from exchange.store.models import ReceivedFile
+from exchange.store.value_lists import among
 
 # Scopes per batch. A chain with its facts and flags takes a few KiB while its batch is evaluated; two
 # thousand keep a batch within tens of MiB and the queries per batch few.
@@ -238,7 +240,7 @@ class _Evaluation:
 
     def _evaluate(self, batch: ScopeBatch) -> None:
         if batch.taxpayer_years:
-            lock_taxpayer_buckets(self.connection, {taxpayer_bucket(t) for t, _ in batch.taxpayer_years})
+            lock_taxpayers(self.connection, {t for t, _ in batch.taxpayer_years})
         desired = _by_fingerprint(desired_flags(self.connection, batch, self.settings, self.cohorts))
         stored = stored_flags(self.connection, batch.keys())
         changed = write(self.connection, compare(stored, desired, self.file_id, self.now))
@@ -280,12 +282,7 @@ class _Outbox:
         if not changed:
             return
         drafts = [_event(event, flag, scores, self.file_id, self.now) for event, flag in changed]
-        ids = list(
-            self.connection.execute(
-                insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True),
-                outbox_rows(drafts),
-            ).scalars()
-        )
+        ids = insert_with_ids(self.connection, _EVENTS, outbox_rows(drafts))
         self.first_id = ids[0] if self.first_id is None else self.first_id
         self.last_id = ids[-1]
         self.totals.update(draft.event.value for draft in drafts)
@@ -298,7 +295,7 @@ class _Outbox:
             query = (
                 select(FlagEventRow.id, FlagEventRow.payload, Flag.taxpayer_id)
                 .join(Flag, Flag.id == FlagEventRow.flag_id)
-                .where(FlagEventRow.id >= self.first_id, Flag.taxpayer_id.in_(batch))
+                .where(FlagEventRow.id >= self.first_id, among(self.connection, Flag.taxpayer_id, batch))
             )
             stale = [
                 {"b_id": event_id, "payload": {**payload, "taxpayer_score": scores[taxpayer].score}}

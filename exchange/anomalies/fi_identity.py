@@ -14,6 +14,7 @@ from exchange.anomalies.facts import InstitutionRef
 from exchange.reconcile.db_source import chunked
 from exchange.registry.identifiers import compact_unchecked
 from exchange.store.models import DocRecord, PartyNameRow, PartyRow, PartyTinRow, ReportingFIRow
+from exchange.store.value_lists import among
 
 
 def institution_refs(connection: Connection, reporting_fi_ids: Collection[int]) -> dict[int, InstitutionRef]:
@@ -23,7 +24,7 @@ def institution_refs(connection: Connection, reporting_fi_ids: Collection[int]) 
             select(PartyRow.reporting_fi_id, PartyRow.id, DocRecord.sender)
             .join(ReportingFIRow, ReportingFIRow.id == PartyRow.reporting_fi_id)
             .join(DocRecord, DocRecord.id == ReportingFIRow.doc_record_id)
-            .where(PartyRow.reporting_fi_id.in_(batch))
+            .where(among(connection, PartyRow.reporting_fi_id, batch))
         ).all()
         party_ids = [party_id for _, party_id, _ in parties]
         ins = _first_ins(connection, party_ids)
@@ -46,7 +47,7 @@ def _first_ins(connection: Connection, party_ids: list[int]) -> dict[int, tuple[
     found: dict[int, tuple[str, str | None]] = {}
     query = (
         select(PartyTinRow.party_id, PartyTinRow.value, PartyTinRow.issued_by)
-        .where(PartyTinRow.party_id.in_(party_ids))
+        .where(among(connection, PartyTinRow.party_id, party_ids))
         .order_by(PartyTinRow.party_id, PartyTinRow.position)
     )
     for party_id, value, issued_by in connection.execute(query):
@@ -58,7 +59,7 @@ def _first_names(connection: Connection, party_ids: list[int]) -> dict[int, str]
     found: dict[int, str] = {}
     query = (
         select(PartyNameRow.party_id, PartyNameRow.full_name, PartyNameRow.first_name, PartyNameRow.last_name)
-        .where(PartyNameRow.party_id.in_(party_ids))
+        .where(among(connection, PartyNameRow.party_id, party_ids))
         .order_by(PartyNameRow.party_id, PartyNameRow.position)
     )
     for party_id, full, first, last in connection.execute(query):

@@ -15,11 +15,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 
 from exchange.anomalies.events import EventType
 from exchange.anomalies.models import Flag
 from exchange.reconcile.db_source import chunked
+from exchange.store.ids import insert_with_ids
+from exchange.store.value_lists import among
 
 RAISED, RETRACTED = "raised", "retracted"
 # What a desired flag sets, and what comparing it with the stored one looks at.
@@ -90,7 +92,7 @@ def stored_flags(connection: Connection, scope_keys: Collection[str]) -> dict[st
     """Every flag of these scopes, raised or retracted, by fingerprint."""
     stored: dict[str, Stored] = {}
     for batch in chunked(sorted(scope_keys), _KEYS_PER_QUERY):
-        for row in connection.execute(select(*_READ).where(_FLAG.c.scope_key.in_(batch))):
+        for row in connection.execute(select(*_READ).where(among(connection, _FLAG.c.scope_key, batch))):
             flag_id, fingerprint, state, *values = row
             stored[fingerprint] = Stored(flag_id, state, dict(zip(COLUMNS, values, strict=True)))
     return stored
@@ -191,10 +193,6 @@ def compare(
     return changes
 
 
-# Through the table, not the mapped class: the ORM bulk insert inspects a mapping per row.
-_INSERT = insert(_FLAG).returning(_FLAG.c.id, sort_by_parameter_order=True)
-
-
 def _update(*names: str) -> Any:
     return update(_FLAG).where(_FLAG.c.id == bindparam("b_id")).values({n: bindparam(n) for n in names})
 
@@ -216,7 +214,8 @@ def write(connection: Connection, changes: BatchChanges) -> list[tuple[EventType
                             (_REFRESH, changes.refreshed)):  # fmt: skip
         if rows:
             connection.execute(statement, rows)
-    new_ids = list(connection.execute(_INSERT, changes.inserts).scalars()) if changes.inserts else []
+    # Through the table, not the mapped class: the ORM bulk insert inspects a mapping per row.
+    new_ids = insert_with_ids(connection, _FLAG, changes.inserts)
     return [
         (event, FlagRow.of(new_ids[n] if flag_id is None else flag_id, columns))
         for event, flag_id, n, columns in changes.news

@@ -13,6 +13,7 @@ from exchange.anomalies.fi_identity import institution_refs
 from exchange.reconcile.db_source import chunked
 from exchange.records import DocAction, FIRole, doc_action
 from exchange.store.models import AccountReportRow, DocRecord, MessageHeaderRow, ReportingFIRow
+from exchange.store.value_lists import among
 
 Institution = tuple[str, str, int]  # (sender, institution key, reporting year)
 
@@ -45,7 +46,7 @@ def institution_facts(connection: Connection, wanted: Collection[Institution]) -
             )
             .join(DocRecord, DocRecord.id == AccountReportRow.doc_record_id)
             .join(MessageHeaderRow, MessageHeaderRow.file_id == AccountReportRow.file_id)
-            .where(AccountReportRow.reporting_fi_id.in_(batch))
+            .where(among(connection, AccountReportRow.reporting_fi_id, batch))
             .group_by(
                 AccountReportRow.reporting_fi_id, DocRecord.doc_type_indic, MessageHeaderRow.reporting_period
             )

@@ -92,3 +92,13 @@ class DisputedBalance(Base):
 
     account_report_id: Mapped[int] = mapped_column(Id, ForeignKey("account_report.id"), primary_key=True)
     code: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class TaxpayerLock(Base):
+    """One row per taxpayer an evaluation has flagged, locked FOR UPDATE by the evaluation that looks
+    at their taxpayer years (transaction.py): a row lock lives in the row, not in PostgreSQL's lock
+    table, so an evaluation can hold one per taxpayer of a 100k-report file. Nothing else writes it."""
+
+    __tablename__ = "taxpayer_lock"
+
+    taxpayer_id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)

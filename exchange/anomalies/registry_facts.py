@@ -18,6 +18,7 @@ from exchange.registry.models import (
     TaxpayerAddress,
     TaxReturn,
 )
+from exchange.store.value_lists import among
 
 _IDS_PER_QUERY = 2000  # taxpayers bound per query
 
@@ -28,7 +29,7 @@ def registry_records(connection: Connection, taxpayer_ids: Collection[int]) -> d
         kinds: dict[int, PartyKind] = {
             taxpayer_id: kind
             for taxpayer_id, kind in connection.execute(
-                select(Taxpayer.id, Taxpayer.kind).where(Taxpayer.id.in_(batch))
+                select(Taxpayer.id, Taxpayer.kind).where(among(connection, Taxpayer.id, batch))
             )
         }
         residences = _residences(connection, batch)
@@ -56,7 +57,7 @@ def _residences(connection: Connection, ids: list[int]) -> dict[int, list[Reside
             TaxpayerAddress.valid_to,
             TaxpayerAddress.country_code,
         )
-        .where(TaxpayerAddress.taxpayer_id.in_(ids))
+        .where(among(connection, TaxpayerAddress.taxpayer_id, ids))
         .order_by(TaxpayerAddress.taxpayer_id, TaxpayerAddress.valid_from.desc())
     )
     for taxpayer_id, since, until, country in connection.execute(query):
@@ -74,7 +75,7 @@ def _returns(connection: Connection, ids: list[int]) -> dict[int, dict[int, TaxR
         TaxReturn.foreign_interest,
         TaxReturn.foreign_gains,
         TaxReturn.foreign_other,
-    ).where(TaxReturn.taxpayer_id.in_(ids))
+    ).where(among(connection, TaxReturn.taxpayer_id, ids))
     for taxpayer_id, year, total, dividends, interest, gains, other in connection.execute(query):
         foreign = {"dividends": dividends, "interest": interest, "gains": gains, "other": other}
         found[taxpayer_id][year] = TaxReturnFacts(total, foreign)
@@ -90,7 +91,7 @@ def _declared(connection: Connection, ids: list[int]) -> dict[int, dict[int, lis
             DeclaredForeignAccount.country_code,
             DeclaredForeignAccount.institution,
         )
-        .where(DeclaredForeignAccount.taxpayer_id.in_(ids))
+        .where(among(connection, DeclaredForeignAccount.taxpayer_id, ids))
         .order_by(DeclaredForeignAccount.country_code, DeclaredForeignAccount.institution)
     )
     for taxpayer_id, year, country, institution in connection.execute(query):
@@ -102,7 +103,7 @@ def _benefits(connection: Connection, ids: list[int]) -> dict[int, dict[int, lis
     found: dict[int, dict[int, list[Benefit]]] = defaultdict(lambda: defaultdict(list))
     query = (
         select(SocialBenefit.taxpayer_id, SocialBenefit.year, SocialBenefit.kind, SocialBenefit.amount)
-        .where(SocialBenefit.taxpayer_id.in_(ids))
+        .where(among(connection, SocialBenefit.taxpayer_id, ids))
         .order_by(SocialBenefit.kind)
     )
     for taxpayer_id, year, kind, amount in connection.execute(query):

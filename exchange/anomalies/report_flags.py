@@ -29,7 +29,7 @@ from exchange.anomalies.report_facts import (
     platform_years_of_file,
 )
 from exchange.anomalies.rules import GROUP_RULES, PLATFORM_RULES
-from exchange.anomalies.transaction import lock_taxpayer_buckets, taxpayer_bucket
+from exchange.anomalies.transaction import lock_taxpayers
 from exchange.settings import Settings
 
 
@@ -92,7 +92,7 @@ def report_flag_changes(
         groups |= raised_groups
     if not platforms and not groups:
         return [], set()
-    lock_taxpayer_buckets(connection, {taxpayer_bucket(taxpayer) for taxpayer, _ in platforms})
+    lock_taxpayers(connection, {taxpayer for taxpayer, _ in platforms})
     desired: dict[str, dict[str, Any]] = {}
     for facts in platform_year_facts(connection, platforms):
         for rule in PLATFORM_RULES:

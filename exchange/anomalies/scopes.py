@@ -46,7 +46,6 @@ from exchange.anomalies.facts import (
 from exchange.anomalies.fi_identity import institution_refs
 from exchange.anomalies.institution_facts import Institution, reporting_fis
 from exchange.anomalies.models import Flag
-from exchange.anomalies.transaction import TAXPAYER_LOCK_BUCKETS
 from exchange.reconcile.db_source import chunked
 from exchange.reconcile.models import PartyMatch
 from exchange.records import FIRole
@@ -60,6 +59,7 @@ from exchange.store.models import (
     ReportingFIRow,
 )
 from exchange.store.types import Id
+from exchange.store.value_lists import among
 
 _work = MetaData()
 _CHAINS = Table(
@@ -68,11 +68,11 @@ _CHAINS = Table(
     Column("chain_id", Id, primary_key=True, autoincrement=False),
     prefixes=["TEMPORARY"],
 )
-# Keyed by lock bucket first: taxpayer years are evaluated in ascending bucket order (transaction.py).
+# Taxpayer years are evaluated in ascending order of taxpayer, the order their locks are taken in
+# (transaction.py).
 _TAXPAYER_YEARS = Table(
     "evaluation_taxpayer_year",
     _work,
-    Column("bucket", Integer, primary_key=True, autoincrement=False),
     Column("taxpayer_id", Id, primary_key=True, autoincrement=False),
     Column("year", Integer, primary_key=True, autoincrement=False),
     # Set when a flag of the taxpayer changed in an account chain: its risk score is refreshed with
@@ -152,15 +152,17 @@ class Worklist:
         stale = _TAXPAYER_YEARS.c.stale_risk
         for batch in chunked(sorted(taxpayer_ids)):
             self.connection.execute(
-                update(_TAXPAYER_YEARS).where(_TAXPAYER_YEARS.c.taxpayer_id.in_(batch)).values({stale: 1})
+                update(_TAXPAYER_YEARS)
+                .where(among(self.connection, _TAXPAYER_YEARS.c.taxpayer_id, batch))
+                .values({stale: 1})
             )
 
     def _insert_taxpayer_years(self, pairs: CompoundSelect[int | None, int | None]) -> None:
         found = pairs.subquery()
         taxpayer, year = found.c
-        rows = select(taxpayer % TAXPAYER_LOCK_BUCKETS, taxpayer, year, literal(0))
+        rows = select(taxpayer, year, literal(0))
         self.connection.execute(
-            insert(_TAXPAYER_YEARS).from_select(["bucket", "taxpayer_id", "year", "stale_risk"], rows)
+            insert(_TAXPAYER_YEARS).from_select(["taxpayer_id", "year", "stale_risk"], rows)
         )
 
     def _chain_pages(self, size: int) -> Iterator[tuple[int, ...]]:
@@ -178,21 +180,19 @@ class Worklist:
             last = page[-1]
 
     def _taxpayer_year_pages(self, size: int) -> Iterator[tuple[tuple[tuple[int, int], ...], frozenset[int]]]:
-        """Pages in ascending (bucket, taxpayer, year): each page's buckets follow the last page's."""
+        """Pages in ascending (taxpayer, year): each page's taxpayers follow the last page's."""
         table = _TAXPAYER_YEARS.c
-        key = (table.bucket, table.taxpayer_id, table.year)
-        last: tuple[int, int, int] | None = None
+        key = (table.taxpayer_id, table.year)
+        last: tuple[int, int] | None = None
         while True:
             query = select(*key, table.stale_risk).order_by(*key).limit(size)
             if last is not None:
                 query = query.where(tuple_(*key) > tuple_(*(literal(value) for value in last)))
-            rows = [
-                (int(b), int(t), int(y), bool(stale)) for b, t, y, stale in self.connection.execute(query)
-            ]
+            rows = [(int(t), int(y), bool(stale)) for t, y, stale in self.connection.execute(query)]
             if not rows:
                 return
-            yield tuple((t, y) for _, t, y, _ in rows), frozenset(t for _, t, _, stale in rows if stale)
-            last = rows[-1][:3]
+            yield tuple((t, y) for t, y, _ in rows), frozenset(t for t, _, stale in rows if stale)
+            last = rows[-1][:2]
 
 
 @contextmanager

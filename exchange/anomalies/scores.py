@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from exchange.anomalies.declarations import Severity
 from exchange.anomalies.models import Flag, TaxpayerRisk
 from exchange.reconcile.db_source import chunked
+from exchange.store.value_lists import among
 
 _SEVERITY_ORDER = [Severity.LOW.value, Severity.MEDIUM.value, Severity.HIGH.value]
 
@@ -54,12 +55,12 @@ def refresh_risk(
     for batch in chunked(sorted(taxpayer_ids)):
         raised: dict[int, list[tuple[str, int]]] = defaultdict(list)
         query = select(Flag.taxpayer_id, Flag.severity, Flag.score).where(
-            Flag.taxpayer_id.in_(batch), Flag.state == "raised"
+            among(connection, Flag.taxpayer_id, batch), Flag.state == "raised"
         )
         for taxpayer_id, severity, points in connection.execute(query):
             if taxpayer_id is not None:
                 raised[taxpayer_id].append((severity, points))
-        connection.execute(delete(TaxpayerRisk).where(TaxpayerRisk.taxpayer_id.in_(batch)))
+        connection.execute(delete(TaxpayerRisk).where(among(connection, TaxpayerRisk.taxpayer_id, batch)))
         batch_scores = {
             taxpayer_id: RiskScore(
                 taxpayer_id,

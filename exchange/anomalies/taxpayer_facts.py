@@ -20,6 +20,7 @@ from exchange.reconcile.db_source import chunked
 from exchange.reconcile.models import PartyMatch
 from exchange.settings import Settings
 from exchange.store.models import AccountReportRow, DocRecord, MessageHeaderRow
+from exchange.store.value_lists import among
 
 
 def taxpayer_year_facts(
@@ -62,7 +63,7 @@ def held_accounts(
                 AccountReportRow.reporting_fi_id,
                 MessageHeaderRow.reporting_period,
             )
-            .where(PartyMatch.taxpayer_id.in_(batch))
+            .where(among(connection, PartyMatch.taxpayer_id, batch))
             .order_by(DocRecord.chain_id)
         )
         rows.extend(connection.execute(query).all())

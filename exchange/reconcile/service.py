@@ -25,6 +25,7 @@ from exchange.reconcile.training import store_model, train, trained_models
 from exchange.records import TIN, Address, AddressFix, Name, Party, PartyKind
 from exchange.settings import Settings
 from exchange.store.models import AccountReportRow, PartyAddressRow, PartyNameRow, PartyRow, PartyTinRow
+from exchange.store.value_lists import among
 
 BATCH_PARTIES = 500
 TRAINING_PARTIES = 50_000  # stored parties EM learns from: plenty for a dozen probabilities per field
@@ -94,7 +95,7 @@ def _party_pages(connection: Connection, file_id: int) -> Iterator[list[tuple[in
         for n in connection.execute(
             select(_NAME.party_id, _NAME.full_name, _NAME.first_name, _NAME.middle_names)
             .add_columns(_NAME.last_name, _NAME.name_prefix)
-            .where(_NAME.party_id.in_(ids))
+            .where(among(connection, _NAME.party_id, ids))
             .order_by(_NAME.party_id, _NAME.position.desc())
         ):
             # Descending positions: the first name element is the one left in the dictionary.
@@ -108,7 +109,7 @@ def _party_pages(connection: Connection, file_id: int) -> Iterator[list[tuple[in
         tins: dict[int, list[TIN]] = defaultdict(list)
         for t in connection.execute(
             select(_TIN.party_id, _TIN.value, _TIN.issued_by)
-            .where(_TIN.party_id.in_(ids))
+            .where(among(connection, _TIN.party_id, ids))
             .order_by(_TIN.party_id, _TIN.position)
         ):
             tins[t.party_id].append(TIN(t.value, t.issued_by))
@@ -116,7 +117,7 @@ def _party_pages(connection: Connection, file_id: int) -> Iterator[list[tuple[in
         for a in connection.execute(
             select(_ADDRESS.party_id, _ADDRESS.country_code, _ADDRESS.address_free, _ADDRESS.city)
             .add_columns(_ADDRESS.street, _ADDRESS.building_identifier, _ADDRESS.post_code)
-            .where(_ADDRESS.party_id.in_(ids))
+            .where(among(connection, _ADDRESS.party_id, ids))
             .order_by(_ADDRESS.party_id, _ADDRESS.position)
         ):
             fix = None

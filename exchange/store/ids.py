@@ -4,9 +4,10 @@ without reading anything back (COPY returns no keys)."""
 from __future__ import annotations
 
 from collections import deque
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Table, func, insert, select, text
 
 
 class IdAllocator(Protocol):
@@ -52,3 +53,20 @@ def id_allocator(connection: Connection) -> IdAllocator:
     if connection.dialect.name == "postgresql":
         return SequenceIds(connection)
     return CounterIds(connection)
+
+
+def insert_with_ids(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert the rows; their keys, in the rows' order. PostgreSQL returns them from one batched
+    INSERT ... RETURNING. SQLite cannot promise RETURNING's order for a batch, so SQLAlchemy would send
+    the rows one statement each (two thirds of a flag write's time): the keys are counted on from the
+    highest instead, as CounterIds does, and the rows go in one executemany."""
+    if not rows:
+        return []
+    key = table.c.id
+    if connection.dialect.name == "postgresql":
+        returning = insert(table).returning(key, sort_by_parameter_order=True)
+        return list(connection.execute(returning, rows).scalars())
+    last = connection.execute(select(func.coalesce(func.max(key), 0))).scalar_one()
+    ids = list(range(last + 1, last + 1 + len(rows)))
+    connection.execute(insert(table), [{**row, "id": n} for row, n in zip(rows, ids, strict=True)])
+    return ids
