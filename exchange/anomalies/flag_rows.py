@@ -3,12 +3,14 @@ the rules fire now.
 
 A batch's stored flags are read as plain rows, compared with the desired ones by fingerprint in Python,
 and written back as three executemany statements at most: new flags inserted (their ids returned),
-changed or raised-again flags updated by id, retracted flags updated by id. No ORM object is built.
+changed or raised-again flags updated by id, retracted flags updated by id; then the counts of the
+combinations of facet values they left and entered (facet_counts.py). No ORM object is built.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, select, update
 
 from exchange.anomalies.events import EventType
+from exchange.anomalies.facet_counts import FacetKey, add_counts, facet_key
 from exchange.anomalies.models import Flag
 from exchange.reconcile.db_source import chunked
 from exchange.store.ids import insert_with_ids
@@ -146,6 +149,14 @@ class BatchChanges:
     retractions: list[dict[str, Any]] = field(default_factory=list)
     # (event, flag id or None for the n-th insert, n, the flag's columns)
     news: list[tuple[EventType, int | None, int, Mapping[str, Any]]] = field(default_factory=list)
+    # How many flags each combination of state and facet values gains (or loses, negative).
+    facets: Counter[FacetKey] = field(default_factory=Counter)
+
+    def moved(self, old: Stored | None, state: str, columns: Mapping[str, Any]) -> None:
+        """Count a flag out of its stored combination (none for a new flag) and into its new one."""
+        if old is not None:
+            self.facets[facet_key(old.state, old.columns)] -= 1
+        self.facets[facet_key(state, columns)] += 1
 
 
 def compare(
@@ -162,10 +173,12 @@ def compare(
     for fingerprint, old in stored.items():
         if fingerprint not in desired and old.state == RAISED:
             changes.retractions.append({"b_id": old.id, "at": now, "file": file_id})
+            changes.moved(old, RETRACTED, old.columns)
             changes.news.append((EventType.RETRACTED, old.id, 0, old.columns))
     for fingerprint, columns in desired.items():
         flag = stored.get(fingerprint)
         if flag is None:
+            changes.moved(None, RAISED, columns)
             changes.news.append((EventType.RAISED, None, len(changes.inserts), columns))
             changes.inserts.append(
                 {
@@ -183,6 +196,7 @@ def compare(
         if flag.state == RAISED and not differs:
             continue
         row = {**columns, "b_id": flag.id, "file_id": file_id, "updated_at": now, "state": RAISED}
+        changes.moved(flag, RAISED, columns)
         if flag.state == RETRACTED:
             changes.raised_again.append({**row, "raised_at": now, "retracted_at": None})
             changes.news.append((EventType.RAISED, flag.id, 0, columns))
@@ -216,6 +230,7 @@ def write(connection: Connection, changes: BatchChanges) -> list[tuple[EventType
             connection.execute(statement, rows)
     # Through the table, not the mapped class: the ORM bulk insert inspects a mapping per row.
     new_ids = insert_with_ids(connection, _FLAG, changes.inserts)
+    add_counts(connection, changes.facets)
     return [
         (event, FlagRow.of(new_ids[n] if flag_id is None else flag_id, columns))
         for event, flag_id, n, columns in changes.news

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 import exchange.reconcile.models  # noqa: F401  (the party, file and taxpayer tables flags point to)
 from exchange.models import Base
-from exchange.store.types import Amount, Id
+from exchange.store.types import Amount, Count, Id
 
 # Led by state (every query of the flags names one), then what analysts filter and count by; then the
 # taxpayer, which the listing's default order (the taxpayer's risk score) joins on, and the id a page is
@@ -74,12 +74,33 @@ class TaxpayerRisk(Base):
     """A taxpayer's raised flags combined into one score (exchange.anomalies.scores)."""
 
     __tablename__ = "taxpayer_risk"
+    # The flags page's default order walks the scores from the top (exchange/anomalies/queries.py),
+    # reading this index alone (migration 0018).
+    __table_args__ = (Index("ix_taxpayer_risk_score", "score", "taxpayer_id"),)
 
     taxpayer_id: Mapped[int] = mapped_column(Id, ForeignKey("taxpayer.id"), primary_key=True)
     score: Mapped[float] = mapped_column(Float)
     flags: Mapped[int] = mapped_column(Integer)
     max_severity: Mapped[str | None] = mapped_column(String(8))
     updated_at: Mapped[datetime] = mapped_column()
+
+
+class FlagFacetCount(Base):
+    """How many flags have each combination of state and facet values: the console's facets and totals
+    read these few thousand rows instead of counting a million flags. Kept by the flag writer in the
+    transaction that writes the flags (exchange/anomalies/facet_counts.py). A missing sender, year or
+    institution is stored as `NONE_TEXT` / `NONE_YEAR`, so that the combination can be a primary key on
+    both engines (their unique keys never match NULLs)."""
+
+    __tablename__ = "flag_facet_count"
+
+    state: Mapped[str] = mapped_column(String(10), primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    sender: Mapped[str] = mapped_column(String, primary_key=True)
+    severity: Mapped[str] = mapped_column(String(8), primary_key=True)
+    reporting_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    institution: Mapped[str] = mapped_column(String, primary_key=True)
+    flags: Mapped[int] = mapped_column(Count)
 
 
 class DisputedBalance(Base):

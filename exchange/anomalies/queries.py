@@ -23,7 +23,6 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
-    Subquery,
     and_,
     case,
     cast,
@@ -36,8 +35,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from exchange.anomalies.facet_counts import shown
 from exchange.anomalies.facts import ACCOUNT_SCOPE, TAXPAYER_SCOPE, institution_scope
-from exchange.anomalies.models import Flag, TaxpayerRisk
+from exchange.anomalies.models import Flag, FlagFacetCount, TaxpayerRisk
 from exchange.anomalies.rules import rule_name, rule_of
 from exchange.anomalies.scopes import institutions_of_file
 from exchange.reconcile.models import PartyMatch
@@ -178,17 +178,7 @@ def _counting(
 
 
 def _conditions(connection: Connection, query: FlagQuery) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if query.state != "all":
-        conditions.append(Flag.state == query.state)
-    if query.codes:
-        conditions.append(Flag.code.in_([code.upper() for code in query.codes]))
-    if query.senders:
-        conditions.append(Flag.sender.in_([sender.upper() for sender in query.senders]))
-    if query.years:
-        conditions.append(Flag.reporting_year.in_(query.years))
-    if query.severities:
-        conditions.append(Flag.severity.in_(query.severities))
+    conditions = _facet_conditions(query, Flag)
     if query.min_amount is not None:
         conditions.append(Flag.amount >= query.min_amount)
     if query.max_amount is not None:
@@ -201,13 +191,40 @@ def _conditions(connection: Connection, query: FlagQuery) -> list[ColumnElement[
         conditions.append(TaxpayerRisk.score >= query.min_score)
     if query.file_ids:
         conditions.append(_of_files(connection, query.file_ids))
-    if query.institutions:
-        conditions.append(or_(*(_of_institution(text) for text in query.institutions)))
     if query.raised_since is not None:
         conditions.append(Flag.raised_at >= query.raised_since)
     if query.raised_until is not None:
         conditions.append(Flag.raised_at < query.raised_until)
     return conditions
+
+
+def _facet_conditions(
+    query: FlagQuery, source: type[Flag] | type[FlagFacetCount]
+) -> list[ColumnElement[bool]]:
+    """The query's state and facet filters on the flags or on their counts (the same column names)."""
+    conditions: list[ColumnElement[bool]] = []
+    if query.state != "all":
+        conditions.append(source.state == query.state)
+    if query.codes:
+        conditions.append(source.code.in_([code.upper() for code in query.codes]))
+    if query.senders:
+        conditions.append(source.sender.in_([sender.upper() for sender in query.senders]))
+    if query.years:
+        conditions.append(source.reporting_year.in_(query.years))
+    if query.severities:
+        conditions.append(source.severity.in_(query.severities))
+    if query.institutions:
+        conditions.append(or_(*(_of_institution(text, source.institution) for text in query.institutions)))
+    return conditions
+
+
+def _beyond_facets(query: FlagQuery) -> bool:
+    """Whether the query filters on more than the state and the facets (which the counts are kept by)."""
+    return any(
+        value is not None and value != ()
+        for value in (query.min_amount, query.max_amount, query.national_id, query.taxpayer_id,
+                      query.min_score, query.file_ids, query.raised_since, query.raised_until)
+    )  # fmt: skip
 
 
 def _of_files(connection: Connection, file_ids: tuple[int, ...]) -> ColumnElement[bool]:
@@ -237,21 +254,24 @@ def _of_files(connection: Connection, file_ids: tuple[int, ...]) -> ColumnElemen
     )
 
 
-def _of_institution(text: str) -> ColumnElement[bool]:
+def _of_institution(text: str, institution: InstrumentedAttribute[Any]) -> ColumnElement[bool]:
     """An institution as an analyst names it: its key (`LU:LU12345678`, `name:...` for one that gave no
     IN, see fi_identity.py) or its IN alone."""
     country, _, number = text.strip().partition(":")
     if not number:
-        return Flag.institution.endswith(":" + compact_unchecked(country), autoescape=True)
+        return institution.endswith(":" + compact_unchecked(country), autoescape=True)
     if country.casefold() == "name":
-        return Flag.institution == "name:" + " ".join(number.casefold().split())
-    return Flag.institution == f"{country.strip().upper()}:{compact_unchecked(number)}"
+        return institution == "name:" + " ".join(number.casefold().split())
+    return institution == f"{country.strip().upper()}:{compact_unchecked(number)}"
 
 
 def count_flags(connection: Connection, query: FlagQuery) -> int:
-    counted = select(func.count()).select_from(_counting(connection, query, Flag.id).subquery())
-    total: int = connection.scalar(counted) or 0
-    return total
+    if _beyond_facets(query):
+        counted = select(func.count()).select_from(_counting(connection, query, Flag.id).subquery())
+    else:
+        kept = _facet_conditions(query, FlagFacetCount)
+        counted = select(func.sum(FlagFacetCount.flags)).where(*kept)
+    return int(connection.scalar(counted) or 0)
 
 
 def iter_flags(connection: Connection, query: FlagQuery) -> Iterator[dict[str, Any]]:
@@ -260,8 +280,8 @@ def iter_flags(connection: Connection, query: FlagQuery) -> Iterator[dict[str, A
     if query.limit is None:
         statement = _ordered(query, _selection(connection, query)).offset(query.offset)
     else:
-        page = _page(connection, query)
-        statement = _ordered(query, _listing().join(page, page.c.page_id == Flag.id))
+        page = _page_ids(connection, query)
+        statement = _ordered(query, _listing().where(Flag.id.in_(page)))
     result = connection.execution_options(yield_per=STREAM_CHUNK).execute(statement)
     for row in result:
         yield _row(row._mapping)
@@ -273,14 +293,57 @@ def _ordered(query: FlagQuery, statement: Select[Any]) -> Select[Any]:
     return statement.order_by(order.nulls_last(), Flag.id.desc() if query.descending else Flag.id)
 
 
-def _page(connection: Connection, query: FlagQuery) -> Subquery:
+def _page_ids(connection: Connection, query: FlagQuery) -> list[int]:
     """The ids of one page of flags, found before any of their columns are read: ordering every
     selected flag with its whole row (evidence, the reported name and TIN) costs seconds at 1M flags,
-    ordering their ids and sort keys alone reads the facet index (migration 0014) and the risk scores."""
-    statement = _counting(connection, query, Flag.id.label("page_id"))
+    ordering their ids and sort keys alone reads the facet index (migration 0014) and the risk scores.
+    The default order, highest risk first, walks the scores from the top instead (`_walked_page`)."""
+    if query.sort == "score" and query.descending and not _beyond_facets(query):
+        walked = _walked_page(connection, query)
+        if walked is not None:
+            return walked
+    statement = _counting(connection, query, Flag.id)
     if query.sort == "score" and query.min_score is None:
         statement = statement.outerjoin(TaxpayerRisk, TaxpayerRisk.taxpayer_id == Flag.taxpayer_id)
-    return _ordered(query, statement).offset(query.offset).limit(query.limit).subquery("page")
+    return list(connection.scalars(_ordered(query, statement).offset(query.offset).limit(query.limit)))
+
+
+# How many more taxpayers a walk of the risk scores reads each time its page was not full.
+_WALK_GROWTH = 4
+
+
+def _walked_page(connection: Connection, query: FlagQuery) -> list[int] | None:
+    """A page in the default order, read from the taxpayers with the highest scores only (index
+    `ix_taxpayer_risk_score`, migration 0018); None when the walk would reach scores of 0, which the
+    flags of taxpayers without a score share (then the whole order is read).
+
+    Every flag whose taxpayer scores at least the threshold comes before every other flag in this
+    order, so when the flags above the threshold fill the page, they are the page. The walk starts
+    with as many taxpayers as the page would need if the selected flags were spread evenly over the
+    taxpayers (their counts come from the facet counts), twice over, and reads more until it is full:
+    at 1M flags, the top few thousand scores instead of a hash of all of them (PostgreSQL) or a look-up
+    for every selected flag (SQLite)."""
+    assert query.limit is not None
+    wanted = query.offset + query.limit
+    selected = count_flags(connection, query)
+    if selected == 0:
+        return []
+    taxpayers = 2 * wanted * max(count_flags(connection, FlagQuery(state=query.state)), 1) // selected
+    while True:
+        threshold = connection.scalar(
+            select(TaxpayerRisk.score).order_by(TaxpayerRisk.score.desc()).offset(taxpayers - 1).limit(1)
+        )
+        if threshold is None or threshold <= 0:
+            return None
+        statement = (
+            _counting(connection, query, Flag.id)
+            .join(TaxpayerRisk, TaxpayerRisk.taxpayer_id == Flag.taxpayer_id)
+            .where(TaxpayerRisk.score >= threshold)
+        )
+        page = list(connection.scalars(_ordered(query, statement).offset(query.offset).limit(query.limit)))
+        if len(page) == query.limit:
+            return page
+        taxpayers *= _WALK_GROWTH
 
 
 def _row(found: Any) -> dict[str, Any]:
@@ -386,21 +449,31 @@ def flag_facet_counts(connection: Connection, query: FlagQuery, limit: int = 30)
     """How many flags the query selects, and how many of them have each value of each facet (at most
     `limit` values per facet, most first).
 
-    One query grouped by every facet column at once, summed here: the five facets and the count read
-    the selected range of the facet index once instead of six times (1M flags, SQLite: 315 ms instead
-    of 1.9 s unfiltered, 48 ms instead of 180 ms with a code and a sender). The groups are the
-    combinations of facet values that occur, so they stay far fewer than the flags (an institution
-    belongs to one sender)."""
-    columns = [getattr(Flag, facet) for facet in FACETS]
-    grouped = _counting(connection, query, *columns, func.count()).group_by(*columns)
+    One query grouped by every facet column at once, summed here: the combinations of facet values
+    that occur stay far fewer than the flags (an institution belongs to one sender). A query of state
+    and facet filters only reads the counts the flag writer keeps per combination (facet_counts.py);
+    any other filter reads the selected range of the facet index (migration 0014) once for the five
+    facets and the count."""
     counters: dict[str, Counter[Any]] = {facet: Counter() for facet in FACETS}
     total = 0
-    for *values, count in connection.execute(grouped):
+    for *values, count in connection.execute(_facet_groups(connection, query)):
         total += count
         for facet, value in zip(FACETS, values, strict=True):
-            counters[facet][value] += count
+            counters[facet][shown(facet, value)] += count
     facets = {
         facet: sorted(counter.items(), key=lambda item: (-item[1], item[0] is None, item[0]))[:limit]
         for facet, counter in counters.items()
     }
     return FacetCounts(total, facets)
+
+
+def _facet_groups(connection: Connection, query: FlagQuery) -> Select[Any]:
+    """The selected flags counted by every facet column: from the facet counts the flag writer keeps
+    when the query filters by state and facets only, from the facet index otherwise."""
+    if _beyond_facets(query):
+        columns = [getattr(Flag, facet) for facet in FACETS]
+        return _counting(connection, query, *columns, func.count()).group_by(*columns)
+    counted = [getattr(FlagFacetCount, facet) for facet in FACETS]
+    kept = _facet_conditions(query, FlagFacetCount)
+    total = cast(func.sum(FlagFacetCount.flags), Integer)
+    return select(*counted, total).where(*kept, FlagFacetCount.flags != 0).group_by(*counted)

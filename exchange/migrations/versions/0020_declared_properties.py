@@ -3,7 +3,7 @@ declared_income), where DPI property listings stand against them (property_match
 view of both (dpi_listing_declarations, documented in exchange/store/README.md).
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0019
 Create Date: 2026-12-04
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0020"
-down_revision: str | None = "0017"
+down_revision: str | None = "0019"
 branch_labels: str | None = None
 depends_on: str | None = None
 

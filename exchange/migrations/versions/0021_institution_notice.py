@@ -2,7 +2,7 @@
 status message of its own that is stored before it is published.
 
 Revision ID: 0021
-Revises: 0017
+Revises: 0020
 Create Date: 2026-12-04
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0021"
-down_revision: str | None = "0017"
+down_revision: str | None = "0020"
 branch_labels: str | None = None
 depends_on: str | None = None
 
